@@ -1,0 +1,6 @@
+//! Template functions: helm.
+
+use super::Func;
+
+/// This group's functions.
+pub const FUNCS: &[Func] = &[];

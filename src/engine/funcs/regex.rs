@@ -1,0 +1,6 @@
+//! Template functions: regex.
+
+use super::Func;
+
+/// This group's functions.
+pub const FUNCS: &[Func] = &[];

@@ -1,0 +1,1 @@
+//! Go's `encoding/json`, as `toJson` and `fromJson` observe it.

@@ -1,0 +1,14 @@
+//! A Go `text/template` engine with helm's configuration and function map.
+//!
+//! Parse a set of named templates once into a [`TemplateSet`], then execute any of them, as
+//! many times as needed and from several threads at once, over different data.
+
+pub mod error;
+pub mod format;
+pub mod funcs;
+pub mod json;
+pub mod value;
+pub mod yaml;
+
+pub use error::{Error, ErrorKind, Location};
+pub use value::{MapRef, MapType, Object, SliceType, Ty, Value};

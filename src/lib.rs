@@ -1,0 +1,4 @@
+//! posthog-charttest: tests the PostHog Helm chart from the first template to the last
+//! ingested event.
+
+pub mod engine;
