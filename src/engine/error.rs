@@ -96,7 +96,7 @@ impl Error {
         match &self.cause {
             Cause::Call { err, .. } => match err {
                 FuncError::Fail(m) => Some(m),
-                FuncError::Nested(inner) => inner.fail_message(),
+                FuncError::Nested(inner) | FuncError::Tpl { inner, .. } => inner.fail_message(),
                 FuncError::Msg(_) => None,
             },
             Cause::Msg(_) => None,
@@ -131,3 +131,139 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// One entry of helm's multi-line error trace.
+#[derive(PartialEq, Eq)]
+struct TraceEntry {
+    location: String,
+    message: String,
+    executed: String,
+}
+
+/// Parses one Go error text the way helm's `parseTemplateExecErrorString` does.
+fn parse_trace_entry(s: &str) -> Option<TraceEntry> {
+    let rest = s.strip_prefix("template: ")?;
+    if rest.starts_with("no template ") {
+        return Some(TraceEntry {
+            location: String::new(),
+            message: s.to_string(),
+            executed: String::new(),
+        });
+    }
+    let cut_chain = |m: &str| -> String {
+        match m.find(" template:") {
+            Some(i) => m[..i].to_string(),
+            None => m.to_string(),
+        }
+    };
+    if let Some(idx) = rest.find(": executing ") {
+        let location = &rest[..idx];
+        let after = &rest[idx + ": executing ".len()..];
+        if let Some(quoted) = after.strip_prefix('"') {
+            if let Some(end) = quoted.find('"') {
+                let func = &quoted[..end];
+                if let Some(after_at) = quoted[end + 1..].strip_prefix(" at <") {
+                    if let Some(end_loc) = after_at.find(">: ") {
+                        return Some(TraceEntry {
+                            location: location.to_string(),
+                            message: cut_chain(&after_at[end_loc + 3..]),
+                            executed: format!(
+                                "executing \"{func}\" at <{}>:",
+                                &after_at[..end_loc]
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        return None;
+    }
+    let sep = rest.rfind(": ")?;
+    Some(TraceEntry {
+        location: rest[..sep].to_string(),
+        message: cut_chain(&rest[sep + 2..]),
+        executed: String::new(),
+    })
+}
+
+impl Error {
+    /// The Go error texts of this error and everything it wraps, outermost first, as
+    /// `errors.Unwrap` would walk them.
+    fn chain_texts(&self) -> Vec<String> {
+        let mut out = vec![self.to_string()];
+        let mut cur = self;
+        loop {
+            match &cur.cause {
+                Cause::Msg(_) => return out,
+                Cause::Call { err, .. } => match err {
+                    FuncError::Nested(inner) => {
+                        out.push(inner.to_string());
+                        cur = inner;
+                    }
+                    other => {
+                        out.push(other.to_string());
+                        return out;
+                    }
+                },
+            }
+        }
+    }
+
+    /// The message helm prints for this error (without the CLI's `Error: ` prefix): parse
+    /// errors shortened to `parse error at (FILE:LINE): MSG`, `fail` and `required` as
+    /// `execution error at (FILE:LINE:COL): MSG`, chains of template errors as a multi-line
+    /// trace, and anything else as Go's own text.
+    pub fn helm_message(&self) -> String {
+        let go = self.to_string();
+        match self.kind {
+            ErrorKind::Parse => {
+                let tokens: Vec<&str> = go.split(": ").collect();
+                if tokens.len() == 1 {
+                    return format!("parse error in ({}): {go}", self.location.file);
+                }
+                format!(
+                    "parse error at ({}): {}",
+                    tokens[1],
+                    tokens.last().copied().unwrap_or("")
+                )
+            }
+            ErrorKind::Limit => go,
+            ErrorKind::Exec => {
+                let tokens: Vec<&str> = go.splitn(3, ": ").collect();
+                if tokens.len() != 3 {
+                    return format!("execution error in ({}): {go}", self.location.file);
+                }
+                if let Some(m) = self.fail_message() {
+                    return format!("execution error at ({}): {m}", tokens[1]);
+                }
+                let mut entries: Vec<TraceEntry> = Vec::new();
+                for text in self.chain_texts() {
+                    match parse_trace_entry(&text) {
+                        Some(e) => {
+                            if entries.last() != Some(&e) {
+                                entries.push(e);
+                            }
+                        }
+                        None => return go,
+                    }
+                }
+                let mut s = String::new();
+                for e in entries {
+                    if !e.location.is_empty() {
+                        s.push_str(&e.location);
+                        s.push_str("\n  ");
+                    }
+                    if !e.executed.is_empty() {
+                        s.push_str(&e.executed);
+                        s.push_str("\n    ");
+                    }
+                    if !e.message.is_empty() {
+                        s.push_str(&e.message);
+                        s.push('\n');
+                    }
+                }
+                s.trim().to_string()
+            }
+        }
+    }
+}

@@ -42,9 +42,16 @@ pub enum FuncError {
     /// helm's `fail`, or `required` on a missing value: surfaced by helm as
     /// `execution error at (FILE:LINE:COL): MSG`.
     Fail(String),
-    /// An error inside a template run by `include` or `tpl`, kept whole for helm's multi-line
-    /// trace.
+    /// An error inside a template run by `include`, kept whole for helm's multi-line trace.
     Nested(Box<super::Error>),
+    /// An error executing the text given to `tpl`: Go prints
+    /// `error during tpl function execution for "TEXT": ERR`.
+    Tpl {
+        /// The template text.
+        text: String,
+        /// The error inside it.
+        inner: Box<super::Error>,
+    },
 }
 
 impl FuncError {
@@ -59,6 +66,11 @@ impl std::fmt::Display for FuncError {
         match self {
             FuncError::Msg(m) | FuncError::Fail(m) => f.write_str(m),
             FuncError::Nested(e) => write!(f, "{e}"),
+            FuncError::Tpl { text, inner } => write!(
+                f,
+                "error during tpl function execution for {}: {inner}",
+                super::lexer::go_quote(text)
+            ),
         }
     }
 }

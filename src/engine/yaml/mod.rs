@@ -1,2 +1,9 @@
 //! YAML the way helm reads and writes it: go-yaml v2 (YAML 1.1) resolution for reading, and
 //! go-yaml v2's and v3's emitters for `toYaml` and `toYamlPretty`.
+
+use super::value::Value;
+
+/// helm's `toYaml` output before trimming. Placeholder until the go-yaml emitter lands.
+pub fn to_yaml(v: &Value) -> Result<String, String> {
+    Ok(format!("{}\n", v.format_v()))
+}
