@@ -2,3 +2,4 @@
 //! ingested event.
 
 pub mod engine;
+pub mod render;

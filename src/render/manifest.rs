@@ -1,0 +1,251 @@
+//! helm's manifest handling after rendering: splitting files into documents, reading each
+//! document's head, separating hooks, and the install-order sort.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+use crate::engine::value::Value;
+
+/// A rendered document, with the head fields helm reads.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    /// The template path that produced it (`c/templates/deploy.yaml`).
+    pub path: String,
+    /// The document text, trimmed.
+    pub content: String,
+    /// `kind`, or empty.
+    pub kind: String,
+    /// `apiVersion`, or empty.
+    pub api_version: String,
+    /// `metadata.name`, or empty.
+    pub name: String,
+    /// For hooks: the events (`pre-install`, `test`, …) and the weight.
+    pub hook: Option<Hook>,
+}
+
+/// A hook's annotations.
+#[derive(Clone, Debug)]
+pub struct Hook {
+    /// The events, lower-cased.
+    pub events: Vec<String>,
+    /// `helm.sh/hook-weight`, 0 when absent or not a number.
+    pub weight: i64,
+}
+
+impl Hook {
+    /// Whether this is a `helm test` hook.
+    pub fn is_test(&self) -> bool {
+        self.events.iter().any(|e| e == "test")
+    }
+}
+
+/// helm's install order of kinds; unknown kinds sort after these, alphabetically.
+pub const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+const HOOK_EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+fn separator() -> &'static Regex {
+    static SEP: OnceLock<Regex> = OnceLock::new();
+    SEP.get_or_init(|| Regex::new(r"(?:^|\s*\n)---\s*").expect("valid regex"))
+}
+
+/// helm's `SplitManifests`: the documents of a rendered file, trimmed, empty ones dropped.
+pub fn split_manifests(big: &str) -> Vec<String> {
+    separator()
+        .split(big.trim())
+        .filter(|d| !d.is_empty())
+        .map(|d| d.trim().to_string())
+        .collect()
+}
+
+/// A string field of a document head. sigs.k8s.io/yaml turns scalars into strings when the
+/// target field is a string, so numbers and booleans are accepted as their text.
+fn head_str(v: Option<Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.to_string(),
+        Some(Value::Nil) | Some(Value::Missing) | None => String::new(),
+        Some(Value::Float(f)) => {
+            crate::engine::format::format_float(f, crate::engine::format::FloatFmt::Json)
+        }
+        Some(other) => other.format_v(),
+    }
+}
+
+/// Parses a document's head, with helm's error text for documents that are not objects.
+fn parse_head(
+    path: &str,
+    doc: &str,
+) -> Result<(String, String, String, BTreeMap<String, String>), String> {
+    let v =
+        crate::engine::yaml::parse(doc).map_err(|e| format!("YAML parse error on {path}: {e}"))?;
+    let m = match &v {
+        Value::Map(_, m) => m.clone(),
+        Value::Nil | Value::Missing => return Ok(Default::default()),
+        Value::List(..) => {
+            return Err(format!(
+                "YAML parse error on {path}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type util.SimpleHead"
+            ))
+        }
+        Value::String(_) => {
+            return Err(format!(
+                "YAML parse error on {path}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type util.SimpleHead"
+            ))
+        }
+        Value::Bool(_) => {
+            return Err(format!(
+                "YAML parse error on {path}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal bool into Go value of type util.SimpleHead"
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "YAML parse error on {path}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go value of type util.SimpleHead"
+            ))
+        }
+    };
+    let kind = head_str(m.get("kind"));
+    let api = head_str(m.get("apiVersion"));
+    let mut name = String::new();
+    let mut annotations = BTreeMap::new();
+    if let Some(Value::Map(_, meta)) = m.get("metadata") {
+        name = head_str(meta.get("name"));
+        if let Some(Value::Map(_, ann)) = meta.get("annotations") {
+            for (k, v) in ann.entries() {
+                annotations.insert(k, head_str(Some(v)));
+            }
+        }
+    }
+    Ok((kind, api, name, annotations))
+}
+
+/// helm's `SortManifests`: every document of every non-partial file, hooks separated, both
+/// lists stable-sorted by install order of kind. Files are visited in sorted path order.
+pub fn sort_manifests(
+    files: &BTreeMap<String, String>,
+) -> Result<(Vec<Manifest>, Vec<Manifest>), String> {
+    let mut hooks = Vec::new();
+    let mut generic = Vec::new();
+    for (path, content) in files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for doc in split_manifests(content) {
+            let (kind, api_version, name, ann) = parse_head(path, &doc)?;
+            let mut m = Manifest {
+                path: path.clone(),
+                content: doc,
+                kind,
+                api_version,
+                name,
+                hook: None,
+            };
+            let Some(types) = ann.get("helm.sh/hook") else {
+                generic.push(m);
+                continue;
+            };
+            let weight = ann
+                .get("helm.sh/hook-weight")
+                .and_then(|w| w.parse::<i64>().ok())
+                .unwrap_or(0);
+            let mut events = Vec::new();
+            let mut unknown = false;
+            for t in types.split(',') {
+                let t = t.trim().to_lowercase();
+                if !HOOK_EVENTS.contains(&t.as_str()) {
+                    unknown = true;
+                    break;
+                }
+                events.push(if t == "test-success" {
+                    "test".to_string()
+                } else {
+                    t
+                });
+            }
+            if unknown {
+                // helm drops hooks with an unknown event, silently.
+                continue;
+            }
+            m.hook = Some(Hook { events, weight });
+            hooks.push(m);
+        }
+    }
+    sort_by_kind(&mut hooks);
+    sort_by_kind(&mut generic);
+    Ok((hooks, generic))
+}
+
+fn sort_by_kind(list: &mut [Manifest]) {
+    let rank = |k: &str| INSTALL_ORDER.iter().position(|o| *o == k);
+    list.sort_by(|a, b| match (rank(&a.kind), rank(&b.kind)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.kind.cmp(&b.kind),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_helm() {
+        assert_eq!(split_manifests("a: 1\n---\nb: 2\n"), vec!["a: 1", "b: 2"]);
+        assert_eq!(split_manifests("---\na: 1"), vec!["a: 1"]);
+        // "---\n\n---\n<doc>": the separator consumes the blank line and the next "---"
+        // keeps its literal text, as helm's regex does.
+        assert_eq!(split_manifests("---\n\n---\nkind: A"), vec!["---\nkind: A"]);
+    }
+}
