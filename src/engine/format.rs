@@ -93,7 +93,7 @@ pub fn format_float(f: f64, form: FloatFmt) -> String {
     match form {
         FloatFmt::G => {
             let exp = dp - 1;
-            if exp < -4 || exp >= 6 {
+            if !(-4..6).contains(&exp) {
                 fmt_e(neg, &digits, dp, nd - 1, &mut out);
             } else {
                 fmt_f(neg, &digits, dp, (nd as i32 - dp).max(0) as usize, &mut out);

@@ -129,21 +129,22 @@ pub struct Func {
     pub imp: FuncImpl,
 }
 
-/// Shorthand for a [`Func`] table entry.
+/// Shorthand for a [`Func`] table entry. The variadic arm comes first: an `expr` fragment
+/// cannot back out of `...T`, so the fixed arm would swallow it.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! gofunc {
-    ($name:literal, [$($p:expr),* $(,)?], $imp:expr) => {
-        $crate::engine::funcs::Func {
-            name: $name,
-            sig: $crate::engine::value::Sig { params: &[$($p),*], variadic: None },
-            imp: $imp,
-        }
-    };
     ($name:literal, [$($p:expr),* $(,)?], ...$v:expr, $imp:expr) => {
         $crate::engine::funcs::Func {
             name: $name,
             sig: $crate::engine::value::Sig { params: &[$($p),*], variadic: Some($v) },
+            imp: $imp,
+        }
+    };
+    ($name:literal, [$($p:expr),* $(,)?], $imp:expr) => {
+        $crate::engine::funcs::Func {
+            name: $name,
+            sig: $crate::engine::value::Sig { params: &[$($p),*], variadic: None },
             imp: $imp,
         }
     };

@@ -1,0 +1,51 @@
+//! The command line: one subcommand per layer of testing.
+
+pub mod template;
+
+use clap::{Parser, Subcommand};
+
+/// Tests the PostHog Helm chart from the first template to the last ingested event.
+#[derive(Parser, Debug)]
+#[command(name = "posthog-charttest", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render a chart exactly as `helm template` does.
+    #[command(alias = "render")]
+    Template(template::TemplateArgs),
+}
+
+/// What a command produced, so commands can run in-process in tests as they do from the CLI.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Process exit code.
+    pub exit: i32,
+    /// Text for standard output.
+    pub stdout: String,
+    /// Text for standard error.
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// A failure with helm's `Error: ` prefix.
+    pub fn error(msg: impl AsRef<str>) -> Outcome {
+        Outcome {
+            exit: 1,
+            stdout: String::new(),
+            stderr: format!("Error: {}\n", msg.as_ref()),
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Template(args) => template::run(&args),
+    }
+}

@@ -1,0 +1,60 @@
+//! helm's `Engine.Render` over a prepared chart: every template parsed into one set in helm's
+//! order, then every non-partial file executed in that same order.
+
+use std::collections::BTreeMap;
+
+use crate::chart::prepare::{Prepared, RenderUnit};
+use crate::engine::{strip_no_value, Error, ExecOptions, TemplateSet, Value};
+
+/// helm's parse and execution order: by number of `/` ascending, then lexicographically, then
+/// the whole list reversed, so the deepest files come first and shallow files parse last (their
+/// `define`s win).
+pub fn helm_order(units: &[RenderUnit]) -> Vec<&RenderUnit> {
+    let mut v: Vec<&RenderUnit> = units.iter().collect();
+    v.sort_by(|a, b| {
+        let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
+        ca.cmp(&cb).then_with(|| a.name.cmp(&b.name))
+    });
+    v.reverse();
+    v
+}
+
+/// Parses every template of a prepared chart into one set, in helm's order.
+pub fn parse_units(units: &[RenderUnit]) -> Result<TemplateSet, Error> {
+    let mut set = TemplateSet::new();
+    for u in helm_order(units) {
+        set.add(&u.name, &u.text)?;
+    }
+    Ok(set)
+}
+
+/// Executes every non-partial template of `prepared` with the parsed `set`, returning each
+/// file's output with `<no value>` removed, as helm's engine returns them (NOTES.txt
+/// included).
+pub fn execute_units(
+    set: &TemplateSet,
+    prepared: &Prepared,
+    opts: &ExecOptions,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    for u in helm_order(&prepared.units) {
+        if u.is_partial() {
+            continue;
+        }
+        if let Value::Map(_, m) = &u.context {
+            m.insert("Template", u.template.clone());
+        }
+        let s = set.execute(&u.name, u.context.clone(), opts)?;
+        out.insert(u.name.clone(), strip_no_value(&s));
+    }
+    Ok(out)
+}
+
+/// Parses and executes a prepared chart.
+pub fn render_prepared(
+    prepared: &Prepared,
+    opts: &ExecOptions,
+) -> Result<BTreeMap<String, String>, Error> {
+    let set = parse_units(&prepared.units)?;
+    execute_units(&set, prepared, opts)
+}
