@@ -148,13 +148,7 @@ pub fn to_float64(v: &Value) -> f64 {
         Value::Uint32(i) => f64::from(*i),
         Value::Float(f) => *f,
         Value::String(s) => parse_float_go(s).unwrap_or(0.0),
-        Value::Bool(b) => {
-            if *b {
-                1.0
-            } else {
-                0.0
-            }
-        }
+        Value::Bool(b) => f64::from(u8::from(*b)),
         _ => 0.0,
     }
 }
@@ -163,7 +157,7 @@ pub fn to_float64(v: &Value) -> f64 {
 /// (`math.MinInt64`) for NaN and anything out of range.
 pub fn go_f64_to_i64(f: f64) -> i64 {
     // 2^63 is exactly representable; anything at or past it does not fit.
-    if f.is_nan() || f >= 9_223_372_036_854_775_808.0 || f < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         i64::MIN
     } else {
         f.trunc() as i64
@@ -201,7 +195,7 @@ fn underscore_ok(s: &str) -> bool {
     if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = b[1].to_ascii_lowercase() == b'x';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
     }
     while i < b.len() {
         let c = b[i];
@@ -305,7 +299,7 @@ pub fn parse_float_go(s: &str) -> Option<f64> {
         }
         _ => {}
     }
-    let hex = i + 2 < b.len() && b[i] == b'0' && b[i + 1].to_ascii_lowercase() == b'x';
+    let hex = i + 2 < b.len() && b[i] == b'0' && b[i + 1].eq_ignore_ascii_case(&b'x');
     if hex {
         i += 2;
     }

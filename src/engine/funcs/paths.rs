@@ -47,9 +47,7 @@ pub fn clean(path: &str) -> String {
     }
     while r < n {
         let at = |i: usize| p.get(i).copied();
-        if p[r] == b'/' {
-            r += 1;
-        } else if p[r] == b'.' && matches!(at(r + 1), None | Some(b'/')) {
+        if p[r] == b'/' || (p[r] == b'.' && matches!(at(r + 1), None | Some(b'/'))) {
             r += 1;
         } else if p[r] == b'.' && at(r + 1) == Some(b'.') && matches!(at(r + 2), None | Some(b'/'))
         {
