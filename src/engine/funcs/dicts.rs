@@ -715,4 +715,51 @@ mod tests {
         assert_eq!(r.type_name(), "map[string]interface {}");
         assert_eq!(values.format_v(), "map[zz:1]");
     }
+    struct Ptr;
+    impl crate::engine::value::Object for Ptr {
+        fn type_name(&self) -> &str {
+            "*common.Capabilities"
+        }
+        fn format_v(&self) -> String {
+            "&{}".into()
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    #[test]
+    fn merge_pointer_into_map_and_back() {
+        // helm 4.1.4 with .Capabilities as the pointer.
+        let ptr = || Value::object(Ptr);
+        let map_x = || d(vec![("x", Value::Int(1))]);
+        assert_eq!(
+            merged(
+                "mustMerge",
+                vec![d(vec![("a", map_x())]), d(vec![("a", ptr())])]
+            ),
+            r#"{"a":{"x":1}}"#
+        );
+        assert_eq!(
+            out(
+                "mustMerge",
+                vec![d(vec![("a", ptr())]), d(vec![("a", map_x())])]
+            ),
+            "ERR src and dst must be of same type"
+        );
+        assert_eq!(
+            out(
+                "merge",
+                vec![d(vec![("a", ptr())]), d(vec![("a", map_x())])]
+            ),
+            "string:"
+        );
+        assert_eq!(
+            merged(
+                "mergeOverwrite",
+                vec![d(vec![("a", ptr())]), d(vec![("a", map_x())])]
+            ),
+            r#"{"a":{"x":1}}"#
+        );
+    }
 }
