@@ -323,11 +323,9 @@ fn analyze(value: &str, v3: bool) -> Analysis {
                         block_ind = true;
                     }
                 }
-                '-' => {
-                    if followed_by_ws {
-                        flow_ind = true;
-                        block_ind = true;
-                    }
+                '-' if followed_by_ws => {
+                    flow_ind = true;
+                    block_ind = true;
                 }
                 _ => {}
             }
@@ -340,11 +338,9 @@ fn analyze(value: &str, v3: bool) -> Analysis {
                         block_ind = true;
                     }
                 }
-                '#' => {
-                    if preceded_by_ws {
-                        flow_ind = true;
-                        block_ind = true;
-                    }
+                '#' if preceded_by_ws => {
+                    flow_ind = true;
+                    block_ind = true;
                 }
                 _ => {}
             }
@@ -829,10 +825,9 @@ impl Emitter {
     fn write_literal(&mut self, value: &str) {
         self.write_indicator("|", true, false, false);
         self.block_hints(value);
-        if !self.v3 {
-            self.put_break();
-            self.indention = true;
-        }
+        // helm's go-yaml v3 breaks the line here too (verified with a leading newline).
+        self.put_break();
+        self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
         for c in value.chars() {
