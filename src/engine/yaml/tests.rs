@@ -71,3 +71,32 @@ fn helm_cases() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn reader_matches_helm() {
+    let fy = |s: &str| match parse(s) {
+        Ok(v) => v.format_v(),
+        Err(e) => format!("Error:{e}"),
+    };
+    assert_eq!(
+        fy("b: &x {p: 1, q: 2}\nc:\n  <<: *x\n  q: 3\n  1.5: f\n  0x1F: h\n  y: z\n  Y: w"),
+        "map[b:map[p:1 q:2] c:map[1.5:f 31:h p:1 q:3 true:w]]"
+    );
+    assert_eq!(
+        fy("a: .nan"),
+        "Error:error converting YAML to JSON: json: unsupported value: NaN"
+    );
+    assert_eq!(
+        fy("a: !!int x"),
+        "Error:error converting YAML to JSON: yaml: cannot decode !!str `x` as a !!int"
+    );
+    assert_eq!(
+        fy("a: &a [*a]"),
+        "Error:error converting YAML to JSON: yaml: anchor 'a' value contains itself"
+    );
+    assert_eq!(fy("<<: 1"), "Error:error converting YAML to JSON: yaml: map merge requires map or sequence of maps as the value");
+    assert_eq!(
+        fy("a: 2001-01-01\nb: !!binary aGk=\nc: 1e400"),
+        "map[a:2001-01-01 b:hi c:1e400]"
+    );
+}
