@@ -1,15 +1,88 @@
 //! YAML the way helm reads and writes it: go-yaml v2 (YAML 1.1) resolution for reading, and
 //! go-yaml v2's and v3's emitters for `toYaml` and `toYamlPretty`.
+//!
+//! Reading goes the way of sigs.k8s.io/yaml: go-yaml v2 decodes into `interface{}`, the result
+//! is converted to JSON and decoded again by `encoding/json`. So maps are
+//! `map[string]interface {}`, sequences `[]interface {}`, every number is a `float64`, and
+//! non-string keys become strings.
+
+mod emit;
+mod read;
+mod resolve;
+
+use std::fmt;
+
+pub use emit::{to_yaml, to_yaml_pretty};
+pub use read::{Node, NodeKind, ScalarStyle};
+pub use resolve::{resolve_plain, Resolved};
 
 use super::value::Value;
 
-/// helm's `toYaml` output before trimming. Placeholder until the go-yaml emitter lands.
-pub fn to_yaml(v: &Value) -> Result<String, String> {
-    Ok(format!("{}\n", v.format_v()))
+/// A YAML reading error, with go-yaml's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    message: String,
+    line: Option<usize>,
 }
 
-/// Parses one YAML document. Placeholder until the go-yaml reader lands.
-pub fn parse(src: &str) -> Result<Value, String> {
-    let _ = src;
-    Err("YAML reader not built yet".into())
+impl YamlError {
+    /// A go-yaml error: `problem` without the `yaml: ` and `line N: ` prefixes.
+    pub(crate) fn yaml(problem: String, line: Option<usize>) -> Self {
+        let message = match line {
+            Some(l) => format!("yaml: line {l}: {problem}"),
+            None => format!("yaml: {problem}"),
+        };
+        YamlError { message, line }
+    }
+
+    /// An error from sigs.k8s.io/yaml's conversion to JSON (`json: unsupported value: NaN`).
+    pub(crate) fn convert(message: String) -> Self {
+        YamlError {
+            message,
+            line: None,
+        }
+    }
+
+    /// go-yaml's text, e.g. `yaml: line 2: mapping values are not allowed in this context`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The 1-based line go-yaml names in the message, when it names one.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
 }
+
+impl fmt::Display for YamlError {
+    /// The text helm shows: sigs.k8s.io/yaml's prefix before go-yaml's message.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error converting YAML to JSON: {}", self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Parses the first document of `src` as sigs.k8s.io/yaml's `Unmarshal` into `interface{}`
+/// does. An empty document is [`Value::Nil`]; later documents are ignored, unread.
+pub fn parse(src: &str) -> Result<Value, YamlError> {
+    let node = read::parse_first_node(src)?;
+    read::node_to_value(node.as_ref())
+}
+
+/// Parses every `---`-separated document of `src`. Empty documents are [`Value::Nil`].
+pub fn parse_all(src: &str) -> Result<Vec<Value>, YamlError> {
+    read::parse_nodes(src)?
+        .iter()
+        .map(|n| read::node_to_value(Some(n)))
+        .collect()
+}
+
+/// Every document of `src` as a node tree with 1-based positions, for lint checks. An empty
+/// document is an empty plain scalar (YAML's null).
+pub fn parse_nodes(src: &str) -> Result<Vec<Node>, YamlError> {
+    read::parse_nodes(src)
+}
+
+#[cfg(test)]
+mod tests;
