@@ -77,7 +77,9 @@ fn regexes() -> &'static Regexes {
 
 fn parse_u64(s: &str) -> Result<u64, String> {
     s.parse::<u64>().map_err(|_| {
-        format!("error parsing version segment: strconv.ParseUint: parsing {s:?}: value out of range")
+        format!(
+            "error parsing version segment: strconv.ParseUint: parsing {s:?}: value out of range"
+        )
     })
 }
 
@@ -246,7 +248,9 @@ impl Object for Version {
         let other = || -> Result<&Version, String> {
             args.first()
                 .and_then(|a| a.downcast::<Version>())
-                .ok_or_else(|| "runtime error: invalid memory address or nil pointer dereference".to_string())
+                .ok_or_else(|| {
+                    "runtime error: invalid memory address or nil pointer dereference".to_string()
+                })
         };
         Ok(match name {
             "Major" => Value::Int64(self.major as i64),
@@ -489,8 +493,7 @@ impl Constraint {
         if v.compare(c) == Ordering::Less {
             return false;
         }
-        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty
-        {
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
             return true;
         }
         if v.major != c.major {
@@ -541,7 +544,10 @@ mod tests {
         assert_eq!((v.major, v.minor, v.patch), (1, 2, 0));
         assert_eq!(v.original, "v1.2");
         assert_eq!(Version::parse("x").unwrap_err(), "invalid semantic version");
-        assert_eq!(Version::parse("bar").unwrap_err(), "invalid semantic version");
+        assert_eq!(
+            Version::parse("bar").unwrap_err(),
+            "invalid semantic version"
+        );
         assert_eq!(
             Version::parse("1.2.3-01").unwrap_err(),
             "version segment starts with 0"
@@ -569,7 +575,10 @@ mod tests {
         assert!(m(">=1.20.0-0", "1.28.3-gke.100"));
         assert!(!m("<1.20", "1.35.0"));
         // helm 4.1.4: an empty constraint is `improper constraint: ` (with the trailing space).
-        assert_eq!(constraint_matches("", "1.0.0").unwrap_err(), "improper constraint: ");
+        assert_eq!(
+            constraint_matches("", "1.0.0").unwrap_err(),
+            "improper constraint: "
+        );
         assert!(m("*", "1.0.0"));
         assert!(m("!=1.2.x", "1.3.0"));
         assert!(!m("!=1.2.x", "1.2.5"));
@@ -589,7 +598,10 @@ mod tests {
     fn object() {
         let v = Version::parse("v1.2").unwrap();
         assert_eq!(v.call_method("Major", vec![]).unwrap().format_v(), "1");
-        assert_eq!(v.call_method("Original", vec![]).unwrap().format_v(), "v1.2");
+        assert_eq!(
+            v.call_method("Original", vec![]).unwrap().format_v(),
+            "v1.2"
+        );
         assert_eq!(v.format_v(), "1.2.0");
         assert_eq!(v.type_name(), "*semver.Version");
     }
