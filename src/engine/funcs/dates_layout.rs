@@ -380,16 +380,14 @@ fn next_chunk(layout: &str) -> (&str, Option<(Std, &str)>, &str) {
                     }
                 }
             }
-            c @ (b'.' | b',') => {
-                if i + 1 < b.len() && (b[i + 1] == b'0' || b[i + 1] == b'9') {
-                    let ch = b[i + 1];
-                    let mut j = i + 1;
-                    while j < b.len() && b[j] == ch {
-                        j += 1;
-                    }
-                    if !(j < b.len() && b[j].is_ascii_digit()) {
-                        return hit(i, j - i, Std::Frac(ch == b'9', j - (i + 1), c));
-                    }
+            c @ (b'.' | b',') if i + 1 < b.len() && (b[i + 1] == b'0' || b[i + 1] == b'9') => {
+                let ch = b[i + 1];
+                let mut j = i + 1;
+                while j < b.len() && b[j] == ch {
+                    j += 1;
+                }
+                if !(j < b.len() && b[j].is_ascii_digit()) {
+                    return hit(i, j - i, Std::Frac(ch == b'9', j - (i + 1), c));
                 }
             }
             _ => {}
