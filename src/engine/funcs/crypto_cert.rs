@@ -142,10 +142,19 @@ impl PrivKey {
                 Ok(d) => pem_encode("RSA PRIVATE KEY", d.as_bytes()),
                 Err(_) => String::new(),
             },
-            PrivKey::P256(k) => match k.to_sec1_der() {
-                Ok(d) => pem_encode("EC PRIVATE KEY", &d),
-                Err(_) => String::new(),
-            },
+            PrivKey::P256(k) => {
+                // SEC 1 with the named-curve parameters and the public key, as Go's
+                // MarshalECPrivateKey writes it (openssl needs the curve named).
+                use p256::elliptic_curve::sec1::ToEncodedPoint;
+                let mut der = vec![0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20];
+                der.extend_from_slice(&k.to_bytes());
+                der.extend_from_slice(&[
+                    0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0xa1,
+                    0x44, 0x03, 0x42, 0x00,
+                ]);
+                der.extend_from_slice(k.public_key().to_encoded_point(false).as_bytes());
+                pem_encode("EC PRIVATE KEY", &der)
+            }
             PrivKey::Ed25519(k) => {
                 // PKCS#8 v1 without the public key, as Go's MarshalPKCS8PrivateKey writes it.
                 let mut der = vec![
@@ -171,20 +180,21 @@ impl PrivKey {
         match prefix {
             "RSA" => rsa::RsaPrivateKey::from_pkcs1_der(&der)
                 .map(|k| PrivKey::Rsa(Box::new(k)))
-                .map_err(|e| {
-                    format!(
-                        "parsing RSA private key from PEM: x509: failed to parse private key: {e}"
-                    )
-                }),
+                .map_err(|_| format!("parsing RSA private key from PEM: {}", asn1_error(&der))),
             "EC" => p256::SecretKey::from_sec1_der(&der)
                 .map(PrivKey::P256)
                 .map_err(|_| {
-                    "parsing EC private key from PEM: x509: failed to parse EC private key"
-                        .to_string()
+                    format!(
+                        "parsing EC private key from PEM: x509: failed to parse EC private key: {}",
+                        asn1_error(&der)
+                    )
                 }),
             "DSA" => match Any::from_der(&der) {
                 Ok(a) if a.tag() == Tag::Sequence => Ok(PrivKey::Dsa(der)),
-                _ => Err("parsing DSA private key from PEM: asn1: structure error".into()),
+                _ => Err(format!(
+                    "parsing DSA private key from PEM: {}",
+                    asn1_error(&der)
+                )),
             },
             _ => Err(format!("invalid private key type {kind}")),
         }
@@ -249,8 +259,18 @@ impl PrivKey {
     }
 }
 
+/// The gist of Go's `encoding/asn1` error for DER that failed to parse: a broken outer TLV is a
+/// syntax error, anything else a structure error (Go's exact structure-error details are not
+/// reproduced).
+fn asn1_error(der: &[u8]) -> String {
+    match Any::from_der(der) {
+        Err(_) => "asn1: syntax error: truncated tag or length".into(),
+        Ok(_) => "asn1: structure error: tags don't match".into(),
+    }
+}
+
 fn parse_pkcs8(der: &[u8]) -> Result<PrivKey, String> {
-    let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| format!("asn1: {e}"))?;
+    let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).map_err(|_| asn1_error(der))?;
     let oid = info.algorithm.oid;
     if oid == OID_RSA {
         rsa::RsaPrivateKey::from_pkcs8_der(der)
@@ -844,5 +864,12 @@ mod tests {
             .output()
             .unwrap();
         assert!(rsa_check.status.success());
+        let ec_pem = write("ec.key", ec_key.format_v());
+        let ec_check = Command::new("openssl")
+            .args(["ec", "-check", "-noout", "-in"])
+            .arg(&ec_pem)
+            .output()
+            .unwrap();
+        assert!(ec_check.status.success());
     }
 }
