@@ -755,6 +755,124 @@ mod tests {
     }
 
     #[test]
+    fn more_layouts_match_helm() {
+        let t = to_date(
+            "2006-01-02T15:04:05.999999999Z07:00",
+            "2009-11-08T09:07:06.0123-03:30",
+        );
+        assert_eq!(
+            method(
+                &t,
+                "Format",
+                vec![v("Monday January 2 06 15 3 03 4 04 5 05 pm PM .000000 ,999 .9 Z07:00:00 -07:00:00 -070000 Z07 002 __2 _2 Jan")]
+            ),
+            "Sunday November 8 09 09 9 09 7 07 6 06 am AM .012300 ,012  -03:30:00 -03:30:00 -033000 -03 312 312  8 Nov"
+        );
+        let t = to_date("2006-01-02", "2009-01-05");
+        assert_eq!(
+            method(
+                &t,
+                "Format",
+                vec![v("__2|002|_2|2|.0|.9|Z07:00|MST|Mondays|Janx|Jan2|January")]
+            ),
+            "  5|005| 5|5|.0||Z|UTC|Mondays|Janx|Jan5|January"
+        );
+        assert_eq!(method(&t, "Format", vec![v("")]), "");
+        let cases = [
+            ("3:04PM", "11:30AM", "0000-01-01 11:30:00 +0000 UTC"),
+            (
+                "Jan _2 15:04:05",
+                "Feb  3 10:00:00",
+                "0000-02-03 10:00:00 +0000 UTC",
+            ),
+            (
+                "2006-01-02 MST",
+                "2024-03-05 GMT+3",
+                "2024-03-05 03:00:00 +0300 GMT+3",
+            ),
+            (
+                "2006-01-02 MST",
+                "2024-03-05 CEST",
+                "2024-03-05 00:00:00 +0000 CEST",
+            ),
+            (
+                "2006-01-02 -07",
+                "2024-03-05 +05",
+                "2024-03-05 00:00:00 +0500 +0500",
+            ),
+            (
+                "2006-01-02Z07:00",
+                "2024-03-05Z",
+                "2024-03-05 00:00:00 +0000 UTC",
+            ),
+            (
+                "2006-01-02 15:04:05.000",
+                "2024-03-05 10:00:00.1234",
+                "0001-01-01 00:00:00 +0000 UTC",
+            ),
+        ];
+        for (l, val, want) in cases {
+            assert_eq!(to_date(l, val).format_v(), want, "{l} {val}");
+        }
+        let errs = [
+            (
+                "15:04",
+                "25:00",
+                "parsing time \"25:00\": hour out of range",
+            ),
+            (
+                "2006-01-02 -0700",
+                "2024-03-05 +25:00",
+                "parsing time \"2024-03-05 +25:00\": time zone offset hour out of range",
+            ),
+            (
+                "2006-002",
+                "2023-366",
+                "parsing time \"2023-366\": day-of-year out of range",
+            ),
+            (
+                "2006-002 01",
+                "2024-060 03",
+                "parsing time \"2024-060 03\": day-of-year does not match month",
+            ),
+            (
+                "2006-01-02",
+                "2024-01",
+                "parsing time \"2024-01\" as \"2006-01-02\": cannot parse \"\" as \"-\"",
+            ),
+        ];
+        for (l, val, want) in errs {
+            assert_eq!(run("mustToDate", vec![v(l), v(val)]).unwrap_err(), want);
+        }
+        let mar = to_date("2006-01-02", "2024-03-05");
+        let modify = |d: &str| {
+            run("dateModify", vec![v(d), mar.clone()])
+                .unwrap()
+                .format_v()
+        };
+        assert_eq!(modify("-1.5h"), "2024-03-04 22:30:00 +0000 UTC");
+        assert_eq!(modify("1h30m0.5s"), "2024-03-05 01:30:00.5 +0000 UTC");
+        assert_eq!(modify("2us"), "2024-03-05 00:00:00.000002 +0000 UTC");
+        let bad = [
+            ("1", "time: missing unit in duration \"1\""),
+            ("1y", "time: unknown unit \"y\" in duration \"1y\""),
+            ("", "time: invalid duration \"\""),
+            (".h", "time: invalid duration \".h\""),
+            ("9999999999h", "time: invalid duration \"9999999999h\""),
+        ];
+        for (d, want) in bad {
+            assert_eq!(
+                run("mustDateModify", vec![v(d), mar.clone()]).unwrap_err(),
+                want
+            );
+        }
+        let early = to_date("2006-01-02T15:04:05.000", "2024-03-05T01:02:03.004");
+        assert_eq!(method(&mar, "Sub", vec![early]), "-1h2m3.004s");
+        let zero = to_date("2006-01-02T15:04:05.000", "2024-03-05T00:00:00.0015");
+        assert_eq!(method(&zero, "Sub", vec![mar]), "-2562047h47m16.854775808s");
+    }
+
+    #[test]
     fn now_uses_the_clock() {
         let t = run("now", vec![]).unwrap();
         assert_eq!(t.format_v(), "2024-01-02 03:04:05 +0000 UTC");

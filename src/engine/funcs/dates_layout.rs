@@ -927,10 +927,12 @@ pub fn parse(layout: &str, value: &str, default_loc: &Loc) -> Result<Parsed, Str
                         }
                     };
                     let num = |s: &str| getnum(s, true).map(|(n, _)| n);
-                    let (hr, mi, se) = match (num(hh), num(mm), num(ss)) {
-                        (Some(a), Some(b), Some(c)) => (a, b, c),
-                        _ => return Err(bad()),
-                    };
+                    // Go computes the fields until one fails, and reports a range error
+                    // before a parse error.
+                    let hr_r = num(hh);
+                    let mi_r = hr_r.and_then(|_| num(mm));
+                    let se_r = mi_r.and_then(|_| num(ss));
+                    let (hr, mi, se) = (hr_r.unwrap_or(0), mi_r.unwrap_or(0), se_r.unwrap_or(0));
                     if hr > 24 {
                         range_err = Some("time zone offset hour");
                     }
@@ -939,6 +941,12 @@ pub fn parse(layout: &str, value: &str, default_loc: &Loc) -> Result<Parsed, Str
                     }
                     if se > 60 {
                         range_err = Some("time zone offset second");
+                    }
+                    if let Some(what) = range_err {
+                        return Err(with_msg(&format!(": {what} out of range")));
+                    }
+                    if se_r.is_none() {
+                        return Err(bad());
                     }
                     let off = (hr * 60 + mi) * 60 + se;
                     zone_offset = Some(match sign {
