@@ -628,9 +628,69 @@ fn regex_quote_meta(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
 }
 
 #[cfg(test)]
+#[path = "regex_cases.rs"]
+mod cases;
+
+#[cfg(test)]
 mod tests {
     use super::super::{call, TestCtx};
     use super::*;
+
+    fn strings(v: &Value) -> Vec<String> {
+        v.as_list()
+            .map(|l| l.iter().map(Value::format_v).collect())
+            .unwrap_or_default()
+    }
+
+    fn json_strings(v: &serde_json::Value) -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn grid_matches_helm() {
+        let cases: Vec<serde_json::Value> = serde_json::from_str(super::cases::CASES).unwrap();
+        assert!(cases.len() > 100);
+        for c in cases {
+            let (p, i, want) = (c[0].as_str().unwrap(), c[1].as_str().unwrap(), &c[2]);
+            let go = |name: &str, extra: Vec<Value>| {
+                let mut args = vec![v(p), v(i)];
+                args.extend(extra);
+                call(&mut TestCtx::default(), name, args).unwrap()
+            };
+            let ctx = format!("{p:?} on {i:?}");
+            assert_eq!(
+                strings(&go("regexFindAll", vec![Value::Int(-1)])),
+                json_strings(&want[0]),
+                "{ctx}"
+            );
+            assert_eq!(
+                go("regexReplaceAll", vec![v("<$1|${name}|$2x>")]).format_v(),
+                want[1].as_str().unwrap(),
+                "{ctx}"
+            );
+            assert_eq!(
+                strings(&go("regexSplit", vec![Value::Int(-1)])),
+                json_strings(&want[2]),
+                "{ctx}"
+            );
+            assert_eq!(
+                go("regexFind", vec![]).format_v(),
+                want[3].as_str().unwrap(),
+                "{ctx}"
+            );
+            assert_eq!(
+                go("regexMatch", vec![]).format_v(),
+                want[4].to_string(),
+                "{ctx}"
+            );
+        }
+    }
 
     fn run(name: &str, args: &[Value]) -> Result<String, String> {
         call(&mut TestCtx::default(), name, args.to_vec())
