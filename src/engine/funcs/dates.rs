@@ -65,6 +65,9 @@ pub struct GoTime {
     pub nsec: u32,
     /// The location it is displayed in.
     pub loc: Loc,
+    /// Go's monotonic clock reading in nanoseconds, which only `now` sets and `String()` prints
+    /// as ` m=+0.000000000`. The engine has no process clock, so `now` reads 0.
+    pub mono: Option<i64>,
 }
 
 /// The zero `time.Time` (January 1, year 1, 00:00:00 UTC).
@@ -80,6 +83,7 @@ impl GoTime {
             unix: ZERO_UNIX,
             nsec: 0,
             loc: Loc::Utc,
+            mono: None,
         }
     }
 
@@ -89,6 +93,7 @@ impl GoTime {
             unix,
             nsec: 0,
             loc: Loc::Local,
+            mono: None,
         }
     }
 
@@ -105,6 +110,7 @@ impl GoTime {
             } else {
                 Loc::Fixed(String::new(), off)
             },
+            mono: Some(0),
         }
     }
 
@@ -121,6 +127,15 @@ impl GoTime {
     pub fn in_loc(&self, loc: Loc) -> GoTime {
         GoTime {
             loc,
+            mono: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same time without its monotonic reading, as `Round(0)` and zone changes give.
+    fn strip_mono(&self) -> GoTime {
+        GoTime {
+            mono: None,
             ..self.clone()
         }
     }
@@ -138,6 +153,7 @@ impl GoTime {
             unix: unix.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
             nsec: total.rem_euclid(1_000_000_000) as u32,
             loc: self.loc.clone(),
+            mono: self.mono.map(|m| m.saturating_add(d)),
         }
     }
 
@@ -229,12 +245,13 @@ impl Object for GoTime {
                     unix: s,
                     nsec: n,
                     loc: self.loc.clone(),
+                    mono: None,
                 })
             }
             "Truncate" | "Round" => {
                 let d = int(0);
                 if d <= 0 {
-                    return Ok(time_val(self.clone()));
+                    return Ok(time_val(self.strip_mono()));
                 }
                 // Go measures from the zero time; so does this.
                 let since = self.nanos() - GoTime::zero().nanos();
@@ -244,7 +261,7 @@ impl Object for GoTime {
                 } else {
                     r
                 };
-                time_val(self.add(-back))
+                time_val(self.add(-back).strip_mono())
             }
             "Sub" => dur_val(self.sub(&other()?)),
             "Before" => Value::Bool(self.nanos() < other()?.nanos()),
@@ -259,7 +276,14 @@ impl Object for GoTime {
         })
     }
     fn format_v(&self) -> String {
-        self.format(STRING_LAYOUT)
+        let mut out = self.format(STRING_LAYOUT);
+        if let Some(m) = self.mono {
+            let sign = if m < 0 { '-' } else { '+' };
+            let m = m.unsigned_abs();
+            let (secs, frac) = (m / 1_000_000_000, m % 1_000_000_000);
+            out.push_str(&format!(" m={sign}{secs}.{frac:09}"));
+        }
+        out
     }
     fn to_data(&self) -> Value {
         Value::from(self.format(RFC3339_NANO))
@@ -524,14 +548,24 @@ fn duration_round_fn(ctx: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
 
 fn to_date(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     Ok(time_val(match parse(&s(&a, 0), &s(&a, 1), &Loc::Local) {
-        Ok((unix, nsec, loc)) => GoTime { unix, nsec, loc },
+        Ok((unix, nsec, loc)) => GoTime {
+            unix,
+            nsec,
+            loc,
+            mono: None,
+        },
         Err(_) => GoTime::zero(),
     }))
 }
 
 fn must_to_date(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     let (unix, nsec, loc) = parse(&s(&a, 0), &s(&a, 1), &Loc::Local).map_err(FuncError::msg)?;
-    Ok(time_val(GoTime { unix, nsec, loc }))
+    Ok(time_val(GoTime {
+        unix,
+        nsec,
+        loc,
+        mono: None,
+    }))
 }
 
 fn now_fn(ctx: &mut dyn FuncCtx, _: Vec<Value>) -> FuncResult {
@@ -875,7 +909,23 @@ mod tests {
     #[test]
     fn now_uses_the_clock() {
         let t = run("now", vec![]).unwrap();
-        assert_eq!(t.format_v(), "2024-01-02 03:04:05 +0000 UTC");
+        // helm prints `now` with its monotonic reading (`m=+0.080906287`); ours reads 0.
+        assert_eq!(t.format_v(), "2024-01-02 03:04:05 +0000 UTC m=+0.000000000");
+        assert_eq!(method(&t, "UTC", vec![]), "2024-01-02 03:04:05 +0000 UTC");
+        assert_eq!(
+            run("dateModify", vec![v("1h"), t.clone()])
+                .unwrap()
+                .format_v(),
+            "2024-01-02 04:04:05 +0000 UTC m=+3600.000000000"
+        );
+        let Value::Object(o) = &t else { panic!() };
+        assert_eq!(o.to_data().format_v(), "2024-01-02T03:04:05Z");
         assert_eq!(run("ago", vec![t]).unwrap().format_v(), "0s");
+        // helm: `ago 0` measured from its clock; here from the test clock.
+        assert_eq!(
+            run("ago", vec![Value::Int(0)]).unwrap().format_v(),
+            "473379h4m5s"
+        );
+        assert_eq!(run("ago", vec![v("x")]).unwrap().format_v(), "0s");
     }
 }
