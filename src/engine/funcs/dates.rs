@@ -232,9 +232,9 @@ impl Object for GoTime {
             "Add" => time_val(self.add(int(0))),
             "AddDate" => {
                 let (s, n) = layout::date(
-                    c.year + int(0),
-                    c.month as i64 + int(1),
-                    c.day as i64 + int(2),
+                    c.year.saturating_add(int(0)),
+                    (c.month as i64).saturating_add(int(1)),
+                    (c.day as i64).saturating_add(int(2)),
                     c.hour as i64,
                     c.min as i64,
                     c.sec as i64,
@@ -904,6 +904,28 @@ mod tests {
         assert_eq!(method(&mar, "Sub", vec![early]), "-1h2m3.004s");
         let zero = to_date("2006-01-02T15:04:05.000", "2024-03-05T00:00:00.0015");
         assert_eq!(method(&zero, "Sub", vec![mar]), "-2562047h47m16.854775808s");
+    }
+
+    /// Odd layouts and values (multi-byte text where digits or offsets belong) never panic.
+    #[test]
+    fn parse_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let pieces = [
+            "2006", "01", "02", "15", "04", "05", ".000", ".999", "Z07:00", "-0700", "-07", "MST",
+            "Jan", "Monday", "PM", "002", "__2", "_2", " ", "-", ":", "é", "ü1", "+", "9", "GMT",
+            "+05:3é", "Z",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..3000 {
+            let mut pick = |n: usize| -> String {
+                (0..n)
+                    .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                    .collect()
+            };
+            let (layout, value) = (pick(3), pick(3));
+            let _ = layout::parse(&layout, &value, &Loc::Local);
+            let _ = layout::parse_duration(&value);
+        }
     }
 
     #[test]

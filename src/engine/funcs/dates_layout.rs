@@ -180,6 +180,18 @@ pub fn date(
     nsec: i64,
     loc: &Loc,
 ) -> (i64, u32) {
+    // Far beyond any year a template could mean; keeps the day arithmetic from overflowing.
+    const LIM: i64 = 1 << 40;
+    let (year, month, day) = (
+        year.clamp(-LIM, LIM),
+        month.clamp(-LIM, LIM),
+        day.clamp(-LIM, LIM),
+    );
+    let (hour, min, sec) = (
+        hour.clamp(-LIM, LIM),
+        min.clamp(-LIM, LIM),
+        sec.clamp(-LIM, LIM),
+    );
     let m0 = month - 1;
     let year = year + m0.div_euclid(12);
     let month = m0.rem_euclid(12) + 1;
@@ -602,8 +614,8 @@ fn cutspace(s: &str) -> &str {
 fn skip<'a>(value: &'a str, prefix: &str) -> Result<&'a str, ()> {
     let mut v = value;
     let mut p = prefix;
-    while let Some(pc) = p.as_bytes().first() {
-        if *pc == b' ' {
+    while let Some(pc) = p.chars().next() {
+        if pc == ' ' {
             if !v.is_empty() && !v.starts_with(' ') {
                 return Err(());
             }
@@ -611,11 +623,11 @@ fn skip<'a>(value: &'a str, prefix: &str) -> Result<&'a str, ()> {
             v = cutspace(v);
             continue;
         }
-        if v.as_bytes().first() != Some(pc) {
+        if !v.starts_with(pc) {
             return Err(());
         }
-        p = &p[1..];
-        v = v.get(1..).ok_or(())?;
+        p = &p[pc.len_utf8()..];
+        v = &v[pc.len_utf8()..];
     }
     Ok(v)
 }
@@ -866,7 +878,7 @@ pub fn parse(layout: &str, value: &str, default_loc: &Loc) -> Result<Parsed, Str
                 }
                 let (ns, _) = parse_nanos(val, ndigit).map_err(|_| bad())?;
                 nsec = ns;
-                val = &val[ndigit..];
+                val = val.get(ndigit..).ok_or_else(bad)?;
             }
             Std::Frac(true, _, _) => {
                 let b = val.as_bytes();
@@ -894,6 +906,19 @@ pub fn parse(layout: &str, value: &str, default_loc: &Loc) -> Result<Parsed, Str
                     utc = true;
                 } else {
                     let b = val.as_bytes();
+                    // The fields are cut at fixed byte offsets; non-ASCII there cannot parse.
+                    if !b.iter().take(9).all(u8::is_ascii) {
+                        let need = match tz {
+                            Std::Iso8601ColonSecondsTz | Std::NumColonSecondsTz => 9,
+                            Std::Iso8601SecondsTz | Std::NumSecondsTz => 7,
+                            Std::Iso8601ColonTz | Std::NumColonTz => 6,
+                            Std::NumShortTz | Std::Iso8601ShortTz => 3,
+                            _ => 5,
+                        };
+                        if !b.iter().take(need).all(u8::is_ascii) {
+                            return Err(bad());
+                        }
+                    }
                     let (sign, hh, mm, ss, used) = match tz {
                         Std::Iso8601ColonTz | Std::NumColonTz => {
                             if b.len() < 6 || b[3] != b':' {
@@ -1184,7 +1209,7 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
                 return Err(invalid());
             }
         }
-        d += v;
+        d = d.checked_add(v).ok_or_else(invalid)?;
         if d > LIMIT {
             return Err(invalid());
         }

@@ -534,11 +534,19 @@ fn expand(re: &Regex, caps: &regex::Captures<'_>, template: &str, out: &mut Stri
     out.push_str(t);
 }
 
-fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> String {
+/// The most output a replacement may build, as for every function that can grow its input.
+const MAX_OUTPUT: usize = 64 << 20;
+
+fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Result<String, FuncError> {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for caps in re.captures_iter(text) {
         let Some(m) = caps.get(0) else { continue };
+        if out.len() > MAX_OUTPUT {
+            return Err(FuncError::msg(format!(
+                "regexReplaceAll: result is too large (over {MAX_OUTPUT} bytes)"
+            )));
+        }
         out.push_str(&text[last..m.start()]);
         if literal {
             out.push_str(repl);
@@ -548,7 +556,7 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> String {
         last = m.end();
     }
     out.push_str(&text[last..]);
-    out
+    Ok(out)
 }
 
 fn regex_match(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
@@ -587,22 +595,22 @@ fn must_regex_find(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
 
 fn regex_replace_all(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     let re = must_compile(s(&a, 0))?;
-    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), false)))
+    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), false)?))
 }
 
 fn must_regex_replace_all(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     let re = compile(s(&a, 0)).map_err(FuncError::msg)?;
-    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), false)))
+    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), false)?))
 }
 
 fn regex_replace_literal(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     let re = must_compile(s(&a, 0))?;
-    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), true)))
+    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), true)?))
 }
 
 fn must_regex_replace_literal(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     let re = compile(s(&a, 0)).map_err(FuncError::msg)?;
-    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), true)))
+    Ok(Value::from(replace(&re, s(&a, 1), s(&a, 2), true)?))
 }
 
 fn regex_split(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
@@ -650,6 +658,25 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Random patterns built from tricky pieces compile or fail cleanly, never panic.
+    #[test]
+    fn compile_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let pieces = [
+            "[", "]", "(", ")", "(?", "P<", ">", "\\", "\\Q", "\\E", "{", "}", "1", ",", "*", "+",
+            "?", "é", "[:", ":]", "\\p", "\\x", "a", "-", "^", "$", "|", "&&", "~~",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..3000 {
+            let p: String = (0..rng.gen_range(1..7))
+                .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                .collect();
+            if let Ok(re) = compile(&p) {
+                let _ = replace(&re, "aé[1]", "$1${x}$", false);
+            }
+        }
     }
 
     #[test]

@@ -535,6 +535,22 @@ mod tests {
     }
 
     #[test]
+    fn parse_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let pieces = [
+            "http", ":", "//", "/", "[", "]", "@", "%", "%2", "%25", "é", "?", "#", "::1", "a",
+            "8", " ", "\x7f",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..3000 {
+            let raw: String = (0..rng.gen_range(1..8))
+                .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                .collect();
+            let _ = parsed(&raw);
+        }
+    }
+
+    #[test]
     fn join_matches_go() {
         assert_eq!(
             joined(&[
