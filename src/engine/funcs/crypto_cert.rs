@@ -402,10 +402,15 @@ struct Template {
     is_ca: bool,
 }
 
-fn key_id(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
-    // Go 1.25 derives a missing SubjectKeyId from a truncated SHA-256 of the public key.
-    let digest = sha2::Sha256::digest(spki.subject_public_key.raw_bytes());
-    digest[..20].to_vec()
+/// The SubjectKeyId Go derives for a CA: a truncated SHA-256 of the public key in Go 1.25
+/// (helm 4.1.4), SHA-1 in Go 1.24 (helm 3.18.0).
+fn key_id(spki: &SubjectPublicKeyInfoOwned, helm_major: u32) -> Vec<u8> {
+    let key = spki.subject_public_key.raw_bytes();
+    if helm_major >= 4 {
+        sha2::Sha256::digest(key)[..20].to_vec()
+    } else {
+        sha1::Sha1::digest(key).to_vec()
+    }
 }
 
 fn create(
@@ -449,7 +454,7 @@ fn create(
         )?,
     ];
     if t.is_ca {
-        let skid = OctetString::new(key_id(&spki)).map_err(|e| e.to_string())?;
+        let skid = OctetString::new(key_id(&spki, ctx.helm_major())).map_err(|e| e.to_string())?;
         exts.push(ext(
             ID_CE_SUBJECT_KEY_IDENTIFIER,
             false,

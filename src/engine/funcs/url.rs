@@ -210,10 +210,13 @@ fn parse_addr(text: &[u8]) -> Result<bool, String> {
         .map_err(|_| fail("unable to parse IP"))
 }
 
-fn parse_host(host: &[u8]) -> Result<Vec<u8>, String> {
+/// Go 1.24.8 and 1.25.2 began rejecting malformed bracketed hosts (helm 4.1.4 is built with Go
+/// 1.25, helm 3.18.0 with Go 1.24.3, which accepts them).
+fn parse_host(host: &[u8], strict: bool) -> Result<Vec<u8>, String> {
     let invalid_port = |p: &[u8]| format!("invalid port {} after host", quote_bytes(p));
     match host.iter().rposition(|&b| b == b'[') {
-        Some(i) if i > 0 => return Err("invalid IP-literal".into()),
+        Some(i) if i > 0 && strict => return Err("invalid IP-literal".into()),
+        Some(i) if i > 0 => {}
         Some(_) => {
             let Some(close) = host.iter().rposition(|&b| b == b']') else {
                 return Err("missing ']' in host".into());
@@ -231,10 +234,12 @@ fn parse_host(host: &[u8]) -> Result<Vec<u8>, String> {
                 }
                 None => unescape(inner, Mode::Host)?,
             };
-            match parse_addr(&unescaped) {
-                Err(e) => return Err(format!("invalid host: {e}")),
-                Ok(true) => return Err("invalid IP-literal".into()),
-                Ok(false) => {}
+            if strict {
+                match parse_addr(&unescaped) {
+                    Err(e) => return Err(format!("invalid host: {e}")),
+                    Ok(true) => return Err("invalid IP-literal".into()),
+                    Ok(false) => {}
+                }
             }
             let mut out = vec![b'['];
             out.extend(unescaped);
@@ -256,12 +261,15 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn parse_authority(auth: &[u8]) -> Result<(Option<User>, Vec<u8>), String> {
+fn parse_authority(auth: &[u8], strict: bool) -> Result<(Option<User>, Vec<u8>), String> {
     let at = auth.iter().rposition(|&b| b == b'@');
-    let host = parse_host(match at {
-        Some(i) => &auth[i + 1..],
-        None => auth,
-    })?;
+    let host = parse_host(
+        match at {
+            Some(i) => &auth[i + 1..],
+            None => auth,
+        },
+        strict,
+    )?;
     let Some(i) = at else { return Ok((None, host)) };
     let info = &auth[..i];
     if !valid_userinfo(info) {
@@ -293,7 +301,7 @@ fn get_scheme(raw: &[u8]) -> Result<(&[u8], &[u8]), String> {
     Ok((&[], raw))
 }
 
-fn parse_inner(raw: &[u8]) -> Result<Url, String> {
+fn parse_inner(raw: &[u8], strict: bool) -> Result<Url, String> {
     if raw.iter().any(|&b| b < b' ' || b == 0x7f) {
         return Err("net/url: invalid control character in URL".into());
     }
@@ -329,7 +337,7 @@ fn parse_inner(raw: &[u8]) -> Result<Url, String> {
             Some(i) => (&auth_all[..i], &auth_all[i..]),
             None => (auth_all, &[][..]),
         };
-        let (user, host) = parse_authority(auth)?;
+        let (user, host) = parse_authority(auth, strict)?;
         u.user = user;
         u.host = host;
         rest = path;
@@ -338,15 +346,16 @@ fn parse_inner(raw: &[u8]) -> Result<Url, String> {
     Ok(u)
 }
 
-/// Go's `url.Parse`, with its `parse "URL": …` error text.
-fn parse(raw: &str) -> Result<Url, String> {
+/// Go's `url.Parse`, with its `parse "URL": …` error text. `strict` selects Go 1.25's checks of
+/// bracketed hosts.
+fn parse(raw: &str, strict: bool) -> Result<Url, String> {
     let bytes = raw.as_bytes();
     let (u, frag) = match bytes.iter().position(|&b| b == b'#') {
         Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
         None => (bytes, None),
     };
     let wrap = |text: &[u8], e: String| format!("parse {}: {e}", quote_bytes(text));
-    let mut url = parse_inner(u).map_err(|e| wrap(u, e))?;
+    let mut url = parse_inner(u, strict).map_err(|e| wrap(u, e))?;
     if let Some(f) = frag {
         if !f.is_empty() {
             url.fragment = unescape(f, Mode::Fragment).map_err(|e| wrap(bytes, e))?;
@@ -424,9 +433,10 @@ fn text(b: &[u8]) -> Value {
     Value::from(String::from_utf8_lossy(b).into_owned())
 }
 
-fn url_parse(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+fn url_parse(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
     let raw = args.first().and_then(Value::as_str).unwrap_or("");
-    let u = parse(raw).map_err(|e| FuncError::msg(format!("unable to parse url: {e}")))?;
+    let u = parse(raw, ctx.helm_major() >= 4)
+        .map_err(|e| FuncError::msg(format!("unable to parse url: {e}")))?;
     let mut m = BTreeMap::new();
     m.insert("scheme".to_string(), text(&u.scheme));
     m.insert("host".to_string(), text(&u.host));
@@ -457,7 +467,7 @@ fn dict_str(d: &Value, key: &str) -> Result<String, FuncError> {
     }
 }
 
-fn url_join(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+fn url_join(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
     let d = args.first().cloned().unwrap_or(Value::Nil);
     let mut u = Url {
         scheme: dict_str(&d, "scheme")?.into_bytes(),
@@ -470,7 +480,7 @@ fn url_join(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
     };
     let userinfo = dict_str(&d, "userinfo")?;
     if !userinfo.is_empty() {
-        let temp = parse(&format!("proto://{userinfo}@host"))
+        let temp = parse(&format!("proto://{userinfo}@host"), ctx.helm_major() >= 4)
             .map_err(|e| FuncError::msg(format!("unable to parse userinfo in dict: {e}")))?;
         u.user = temp.user;
     }
@@ -479,7 +489,7 @@ fn url_join(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{call, TestCtx};
+    use super::super::{call, FuncCtx, FuncResult, TestCtx};
     use super::*;
 
     fn parsed(raw: &str) -> Result<String, String> {
@@ -532,6 +542,40 @@ mod tests {
         for (raw, want) in errors {
             assert_eq!(parsed(raw).unwrap_err(), want, "{raw}");
         }
+    }
+
+    #[test]
+    fn helm3_accepts_what_go_1_24_accepted() {
+        struct Helm3(TestCtx);
+        impl FuncCtx for Helm3 {
+            fn include(&mut self, n: &str, d: Value) -> FuncResult {
+                self.0.include(n, d)
+            }
+            fn tpl(&mut self, t: &str, d: Value) -> FuncResult {
+                self.0.tpl(t, d)
+            }
+            fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+                self.0.now()
+            }
+            fn rng(&mut self) -> &mut dyn rand::RngCore {
+                self.0.rng()
+            }
+            fn helm_major(&self) -> u32 {
+                3
+            }
+        }
+        let mut ctx = Helm3(TestCtx::default());
+        // helm 3.18.0's output.
+        let got = call(&mut ctx, "urlParse", vec![Value::str("http://[zz]/p")]).unwrap();
+        assert_eq!(
+            got.format_v(),
+            "map[fragment: host:[zz] hostname:zz opaque: path:/p query: scheme:http userinfo:]"
+        );
+        let got = call(&mut ctx, "urlParse", vec![Value::str("http://a[b/p")]).unwrap();
+        assert_eq!(
+            got.format_v(),
+            "map[fragment: host:a[b hostname:a[b opaque: path:/p query: scheme:http userinfo:]"
+        );
     }
 
     #[test]
