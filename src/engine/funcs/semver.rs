@@ -1,6 +1,681 @@
-//! Template functions: semver.
+//! Template functions: `semver` and `semverCompare`, with Masterminds semver v3.4.0's version
+//! parsing (in its default coercing mode) and constraint semantics.
+//!
+//! The library parses with regular expressions; the same expressions are used here (Go's RE2
+//! and Rust's `regex` agree on leftmost-first matching), with Go's ASCII-only `\s` and `\d`
+//! spelled out, since Rust's are Unicode-aware.
 
-use super::Func;
+use std::any::Any;
+use std::cmp::Ordering;
+use std::sync::{Arc, OnceLock};
+
+use regex::Regex;
+
+use super::{Func, FuncCtx, FuncError, FuncResult};
+use crate::engine::value::{Object, Sig, Ty, Value};
+use crate::gofunc;
 
 /// This group's functions.
-pub const FUNCS: &[Func] = &[];
+pub const FUNCS: &[Func] = &[
+    gofunc!("semver", [Ty::String], semver_fn),
+    gofunc!("semverCompare", [Ty::String, Ty::String], semver_compare_fn),
+];
+
+const VERSION_TY: &str = "*semver.Version";
+
+/// A parsed semantic version, Go's `*semver.Version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    /// The major number.
+    pub major: u64,
+    /// The minor number (0 when absent).
+    pub minor: u64,
+    /// The patch number (0 when absent).
+    pub patch: u64,
+    /// The prerelease, without its `-`.
+    pub pre: String,
+    /// The build metadata, without its `+`.
+    pub metadata: String,
+    /// The text it was parsed from.
+    pub original: String,
+}
+
+const NUM: &str = "0123456789";
+const ALLOWED: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789";
+
+// Go's `\s` is ASCII `[\t\n\f\r ]`; Rust's is Unicode, so it is written out.
+const WS: &str = r"[\t\n\f\r ]";
+const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+
+struct Regexes {
+    loose: Regex,
+    constraint: Regex,
+    range: Regex,
+    find: Regex,
+    valid: Regex,
+}
+
+fn regexes() -> &'static Regexes {
+    static R: OnceLock<Regexes> = OnceLock::new();
+    R.get_or_init(|| {
+        let build = |p: String| Regex::new(&p.replace(r"\s", WS)).expect("static semver regex");
+        Regexes {
+            loose: build(
+                r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$"
+                    .to_string(),
+            ),
+            constraint: build(format!(r"^\s*({OPS})\s*({CV})\s*$")),
+            range: build(format!(r"\s*({CV})\s+-\s+({CV})\s*")),
+            find: build(format!(r"({OPS})\s*({CV})")),
+            valid: build(format!(
+                r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
+            )),
+        }
+    })
+}
+
+fn parse_u64(s: &str) -> Result<u64, String> {
+    s.parse::<u64>().map_err(|_| {
+        format!(
+            "error parsing version segment: strconv.ParseUint: parsing {s:?}: value out of range"
+        )
+    })
+}
+
+fn only(s: &str, set: &str) -> bool {
+    s.chars().all(|c| set.contains(c))
+}
+
+fn validate_prerelease(p: &str) -> Result<(), String> {
+    for part in p.split('.') {
+        if part.is_empty() {
+            return Err("invalid prerelease string".into());
+        } else if only(part, NUM) {
+            if part.len() > 1 && part.starts_with('0') {
+                return Err("version segment starts with 0".into());
+            }
+        } else if !only(part, ALLOWED) {
+            return Err("invalid prerelease string".into());
+        }
+    }
+    Ok(())
+}
+
+fn validate_metadata(m: &str) -> Result<(), String> {
+    for part in m.split('.') {
+        if part.is_empty() || !only(part, ALLOWED) {
+            return Err("invalid metadata string".into());
+        }
+    }
+    Ok(())
+}
+
+impl Version {
+    /// Parses `v` as Masterminds' `NewVersion` does by default (coercing: `v1`, `1.2`, `01.2`
+    /// are accepted). Errors carry the library's text.
+    pub fn parse(v: &str) -> Result<Version, String> {
+        let caps = regexes()
+            .loose
+            .captures(v)
+            .ok_or_else(|| "invalid semantic version".to_string())?;
+        let group = |i: usize| caps.get(i).map(|m| m.as_str()).unwrap_or("");
+        let major = parse_u64(group(1))?;
+        let minor = match group(2).strip_prefix('.') {
+            Some(s) => parse_u64(s)?,
+            None => 0,
+        };
+        let patch = match group(3).strip_prefix('.') {
+            Some(s) => parse_u64(s)?,
+            None => 0,
+        };
+        let pre = group(5).to_string();
+        let metadata = group(8).to_string();
+        if !pre.is_empty() {
+            validate_prerelease(&pre)?;
+        }
+        if !metadata.is_empty() {
+            validate_metadata(&metadata)?;
+        }
+        Ok(Version {
+            major,
+            minor,
+            patch,
+            pre,
+            metadata,
+            original: v.to_string(),
+        })
+    }
+
+    /// Semver precedence: build metadata is ignored, a prerelease sorts before its release.
+    pub fn compare(&self, o: &Version) -> Ordering {
+        self.major
+            .cmp(&o.major)
+            .then(self.minor.cmp(&o.minor))
+            .then(self.patch.cmp(&o.patch))
+            .then_with(|| match (self.pre.is_empty(), o.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => compare_prerelease(&self.pre, &o.pre),
+            })
+    }
+}
+
+impl std::fmt::Display for Version {
+    /// The canonical form, without any `v` prefix the original had.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        if !self.pre.is_empty() {
+            write!(f, "-{}", self.pre)?;
+        }
+        if !self.metadata.is_empty() {
+            write!(f, "+{}", self.metadata)?;
+        }
+        Ok(())
+    }
+}
+
+fn compare_prerelease(a: &str, b: &str) -> Ordering {
+    let sa: Vec<&str> = a.split('.').collect();
+    let sb: Vec<&str> = b.split('.').collect();
+    for i in 0..sa.len().max(sb.len()) {
+        let x = sa.get(i).copied().unwrap_or("");
+        let y = sb.get(i).copied().unwrap_or("");
+        let d = compare_pre_part(x, y);
+        if d != Ordering::Equal {
+            return d;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_pre_part(s: &str, o: &str) -> Ordering {
+    if s == o {
+        return Ordering::Equal;
+    }
+    if s.is_empty() {
+        return Ordering::Less;
+    }
+    if o.is_empty() {
+        return Ordering::Greater;
+    }
+    match (s.parse::<u64>(), o.parse::<u64>()) {
+        (Err(_), Err(_)) => {
+            if s > o {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        // A number always sorts before an alphanumeric identifier.
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Ok(a), Ok(b)) => {
+            if a > b {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+    }
+}
+
+impl Object for Version {
+    fn type_name(&self) -> &str {
+        VERSION_TY
+    }
+    fn method(&self, name: &str) -> Option<Sig> {
+        const NONE: Sig = Sig {
+            params: &[],
+            variadic: None,
+        };
+        const ONE: Sig = Sig {
+            params: &[Ty::Object(VERSION_TY)],
+            variadic: None,
+        };
+        match name {
+            "Major" | "Minor" | "Patch" | "Prerelease" | "Metadata" | "Original" | "String" => {
+                Some(NONE)
+            }
+            "LessThan" | "LessThanEqual" | "GreaterThan" | "GreaterThanEqual" | "Equal"
+            | "Compare" => Some(ONE),
+            _ => None,
+        }
+    }
+    fn call_method(&self, name: &str, args: Vec<Value>) -> Result<Value, String> {
+        // Go's uint64 has no value of its own here; int64 compares and prints the same.
+        let other = || -> Result<&Version, String> {
+            args.first()
+                .and_then(|a| a.downcast::<Version>())
+                .ok_or_else(|| {
+                    "runtime error: invalid memory address or nil pointer dereference".to_string()
+                })
+        };
+        Ok(match name {
+            "Major" => Value::Int64(self.major as i64),
+            "Minor" => Value::Int64(self.minor as i64),
+            "Patch" => Value::Int64(self.patch as i64),
+            "Prerelease" => Value::str(&self.pre),
+            "Metadata" => Value::str(&self.metadata),
+            "Original" => Value::str(&self.original),
+            "String" => Value::str(self.to_string()),
+            "LessThan" => Value::Bool(self.compare(other()?) == Ordering::Less),
+            "LessThanEqual" => Value::Bool(self.compare(other()?) != Ordering::Greater),
+            "GreaterThan" => Value::Bool(self.compare(other()?) == Ordering::Greater),
+            "GreaterThanEqual" => Value::Bool(self.compare(other()?) != Ordering::Less),
+            "Equal" => Value::Bool(self.compare(other()?) == Ordering::Equal),
+            "Compare" => Value::Int(match self.compare(other()?) {
+                Ordering::Less => -1,
+                Ordering::Equal => 0,
+                Ordering::Greater => 1,
+            }),
+            _ => return Err(format!("can't call method {name}")),
+        })
+    }
+    fn format_v(&self) -> String {
+        self.to_string()
+    }
+    fn to_data(&self) -> Value {
+        Value::str(self.to_string())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    TildeOrEqual,
+    NotEqual,
+    Greater,
+    Less,
+    GreaterEqual,
+    LessEqual,
+    Tilde,
+    Caret,
+}
+
+#[derive(Debug)]
+struct Constraint {
+    con: Version,
+    op: Op,
+    minor_dirty: bool,
+    patch_dirty: bool,
+    dirty: bool,
+}
+
+/// A parsed constraint: alternatives (`||`) of conjunctions.
+#[derive(Debug)]
+pub struct Constraints {
+    groups: Vec<(Vec<Constraint>, bool)>,
+}
+
+fn is_x(s: &str) -> bool {
+    matches!(s, "x" | "*" | "X")
+}
+
+fn rewrite_range(input: &str) -> String {
+    let re = &regexes().range;
+    let mut out = input.to_string();
+    for caps in re.captures_iter(input) {
+        let whole = caps.get(0).map(|m| m.as_str()).unwrap_or("");
+        let a = caps.get(1).map(|m| m.as_str()).unwrap_or("");
+        let b = caps.get(11).map(|m| m.as_str()).unwrap_or("");
+        out = out.replacen(whole, &format!(">= {a}, <= {b} "), 1);
+    }
+    out
+}
+
+fn parse_constraint(c: &str) -> Result<Constraint, String> {
+    if c.is_empty() {
+        return Ok(Constraint {
+            con: Version::parse("0.0.0")?,
+            op: Op::TildeOrEqual,
+            minor_dirty: false,
+            patch_dirty: false,
+            dirty: true,
+        });
+    }
+    let caps = regexes()
+        .constraint
+        .captures(c)
+        .ok_or_else(|| format!("improper constraint: {c}"))?;
+    let g = |i: usize| caps.get(i).map(|m| m.as_str()).unwrap_or("");
+    let op = match g(1) {
+        "" | "=" => Op::TildeOrEqual,
+        "!=" => Op::NotEqual,
+        ">" => Op::Greater,
+        "<" => Op::Less,
+        ">=" | "=>" => Op::GreaterEqual,
+        "<=" | "=<" => Op::LessEqual,
+        "~" | "~>" => Op::Tilde,
+        _ => Op::Caret,
+    };
+    let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
+    let ver = if is_x(g(3)) || g(3).is_empty() {
+        dirty = true;
+        format!("0.0.0{}", g(6))
+    } else if is_x(g(4).trim_start_matches('.')) || g(4).is_empty() {
+        minor_dirty = true;
+        dirty = true;
+        format!("{}.0.0{}", g(3), g(6))
+    } else if is_x(g(5).trim_start_matches('.')) || g(5).is_empty() {
+        dirty = true;
+        patch_dirty = true;
+        format!("{}{}.0{}", g(3), g(4), g(6))
+    } else {
+        g(2).to_string()
+    };
+    let con = Version::parse(&ver).map_err(|_| "constraint parser error".to_string())?;
+    Ok(Constraint {
+        con,
+        op,
+        minor_dirty,
+        patch_dirty,
+        dirty,
+    })
+}
+
+impl Constraints {
+    /// Parses a constraint string as `semver.NewConstraint` does.
+    pub fn parse(c: &str) -> Result<Constraints, String> {
+        let c = rewrite_range(c);
+        let r = regexes();
+        let mut groups = Vec::new();
+        for part in c.split("||") {
+            if !r.valid.is_match(part) {
+                return Err(format!("improper constraint: {part}"));
+            }
+            let found: Vec<&str> = r.find.find_iter(part).map(|m| m.as_str()).collect();
+            let found = if found.is_empty() { vec![part] } else { found };
+            let mut cs = Vec::new();
+            let mut has_pre = false;
+            for s in found {
+                let pc = parse_constraint(s)?;
+                has_pre |= !pc.con.pre.is_empty();
+                cs.push(pc);
+            }
+            groups.push((cs, has_pre));
+        }
+        Ok(Constraints { groups })
+    }
+
+    /// Whether `v` satisfies any alternative.
+    pub fn check(&self, v: &Version) -> bool {
+        self.groups
+            .iter()
+            .any(|(cs, pre)| cs.iter().all(|c| c.check(v, *pre)))
+    }
+}
+
+impl Constraint {
+    fn check(&self, v: &Version, include_pre: bool) -> bool {
+        if !v.pre.is_empty() && !include_pre {
+            return false;
+        }
+        let c = &self.con;
+        match self.op {
+            Op::TildeOrEqual => {
+                if self.dirty {
+                    self.tilde(v)
+                } else {
+                    v.compare(c) == Ordering::Equal
+                }
+            }
+            Op::NotEqual => {
+                if self.dirty {
+                    if c.major != v.major {
+                        return true;
+                    }
+                    if c.minor != v.minor && !self.minor_dirty {
+                        return true;
+                    } else if self.minor_dirty {
+                        return false;
+                    } else if c.patch != v.patch && !self.patch_dirty {
+                        return true;
+                    } else if self.patch_dirty {
+                        if !v.pre.is_empty() || !c.pre.is_empty() {
+                            return compare_prerelease(&v.pre, &c.pre) != Ordering::Equal;
+                        }
+                        return false;
+                    }
+                }
+                v.compare(c) != Ordering::Equal
+            }
+            Op::Greater => {
+                if !self.dirty {
+                    return v.compare(c) == Ordering::Greater;
+                }
+                if v.major > c.major {
+                    true
+                } else if v.major < c.major || self.minor_dirty {
+                    false
+                } else if self.patch_dirty {
+                    v.minor > c.minor
+                } else {
+                    v.compare(c) == Ordering::Greater
+                }
+            }
+            Op::Less => v.compare(c) == Ordering::Less,
+            Op::GreaterEqual => v.compare(c) != Ordering::Less,
+            Op::LessEqual => {
+                if !self.dirty {
+                    return v.compare(c) != Ordering::Greater;
+                }
+                !(v.major > c.major
+                    || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
+            }
+            Op::Tilde => self.tilde(v),
+            Op::Caret => {
+                if v.compare(c) == Ordering::Less {
+                    return false;
+                }
+                if c.major > 0 || self.minor_dirty {
+                    return v.major == c.major;
+                }
+                if v.major > 0 {
+                    return false;
+                }
+                if c.minor > 0 || self.patch_dirty {
+                    return v.minor == c.minor;
+                }
+                if v.minor > 0 {
+                    return false;
+                }
+                c.patch == v.patch
+            }
+        }
+    }
+
+    fn tilde(&self, v: &Version) -> bool {
+        let c = &self.con;
+        if v.compare(c) == Ordering::Less {
+            return false;
+        }
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
+            return true;
+        }
+        if v.major != c.major {
+            return false;
+        }
+        v.minor == c.minor || self.minor_dirty
+    }
+}
+
+/// Whether `version` satisfies `constraint`, with Masterminds semver v3 semantics (as helm's
+/// `kubeVersion` check and `semverCompare` use). Errors carry the library's text:
+/// `improper constraint: …` or `invalid semantic version`.
+pub fn constraint_matches(constraint: &str, version: &str) -> Result<bool, String> {
+    let c = Constraints::parse(constraint)?;
+    let v = Version::parse(version)?;
+    Ok(c.check(&v))
+}
+
+fn str_arg(args: &[Value], i: usize) -> &str {
+    args.get(i).and_then(Value::as_str).unwrap_or("")
+}
+
+fn semver_fn(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    Version::parse(str_arg(&args, 0))
+        .map(|v| Value::Object(Arc::new(v)))
+        .map_err(FuncError::msg)
+}
+
+fn semver_compare_fn(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    constraint_matches(str_arg(&args, 0), str_arg(&args, 1))
+        .map(Value::Bool)
+        .map_err(FuncError::msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(c: &str, v: &str) -> bool {
+        constraint_matches(c, v).unwrap_or_else(|e| panic!("{c} {v}: {e}"))
+    }
+
+    #[test]
+    fn versions() {
+        let v = Version::parse("1.2.3-beta.1+b5").unwrap();
+        assert_eq!(v.to_string(), "1.2.3-beta.1+b5");
+        let v = Version::parse("v1.2").unwrap();
+        assert_eq!((v.major, v.minor, v.patch), (1, 2, 0));
+        assert_eq!(v.original, "v1.2");
+        assert_eq!(Version::parse("x").unwrap_err(), "invalid semantic version");
+        assert_eq!(
+            Version::parse("bar").unwrap_err(),
+            "invalid semantic version"
+        );
+        assert_eq!(
+            Version::parse("1.2.3-01").unwrap_err(),
+            "version segment starts with 0"
+        );
+        assert_eq!(
+            Version::parse("99999999999999999999").unwrap_err(),
+            "error parsing version segment: strconv.ParseUint: parsing \"99999999999999999999\": value out of range"
+        );
+    }
+
+    #[test]
+    fn constraints() {
+        // Verified against helm 4.1.4: `semverCompare ">= 1.2, < 3" "2.0.0"` is true.
+        assert!(m(">= 1.2, < 3", "2.0.0"));
+        assert!(!m(">= 1.2, < 3", "3.0.0"));
+        assert!(m("~1.2.3", "1.2.9"));
+        assert!(!m("~1.2.3", "1.3.0"));
+        assert!(m("^1.2.3", "1.9.0"));
+        assert!(!m("^0.2.3", "0.3.0"));
+        assert!(m("1.2.x", "1.2.7"));
+        assert!(m("1.2 - 1.4", "1.3.0"));
+        assert!(m("<1 || >=2", "2.1.0"));
+        assert!(!m(">=1.0.0", "1.5.0-beta.1"));
+        assert!(m(">=1.0.0-0", "1.5.0-beta.1"));
+        assert!(m(">=1.20.0-0", "1.28.3-gke.100"));
+        assert!(!m("<1.20", "1.35.0"));
+        // helm 4.1.4: an empty constraint is `improper constraint: ` (with the trailing space).
+        assert_eq!(
+            constraint_matches("", "1.0.0").unwrap_err(),
+            "improper constraint: "
+        );
+        assert!(m("*", "1.0.0"));
+        assert!(m("!=1.2.x", "1.3.0"));
+        assert!(!m("!=1.2.x", "1.2.5"));
+        assert!(!m(">11", "11.1.0"));
+        assert!(m("<=1.2", "1.2.9"));
+        assert_eq!(
+            constraint_matches("foo", "2.0.0").unwrap_err(),
+            "improper constraint: foo"
+        );
+        assert_eq!(
+            constraint_matches(">1", "bar").unwrap_err(),
+            "invalid semantic version"
+        );
+    }
+
+    #[test]
+    fn object() {
+        let v = Version::parse("v1.2").unwrap();
+        assert_eq!(v.call_method("Major", vec![]).unwrap().format_v(), "1");
+        assert_eq!(
+            v.call_method("Original", vec![]).unwrap().format_v(),
+            "v1.2"
+        );
+        assert_eq!(v.format_v(), "1.2.0");
+        assert_eq!(v.type_name(), "*semver.Version");
+    }
+
+    /// Every constraint against every version, as helm 4.1.4's `semverCompare` answered
+    /// (1 = true), in the order of `VERSIONS`.
+    #[test]
+    fn table_matches_helm() {
+        const VERSIONS: &[&str] = &[
+            "1.2.3",
+            "1.2.4",
+            "1.3.0",
+            "2.0.0",
+            "0.2.5",
+            "0.3.0",
+            "0.0.3",
+            "0.0.4",
+            "1.2.3-beta",
+            "1.2.3-beta.3",
+            "1.2.4-alpha",
+            "3.1.0",
+            "1.0.0",
+            "0.0.0",
+            "1.4.5",
+            "1.4.6",
+            "v2",
+            "2.0.0-rc.1",
+            "1.2.3+build",
+        ];
+        const TABLE: &[(&str, &str)] = &[
+            (">= 1.2, < 3", "1111000000000011101"),
+            ("~1.2.3", "1100000000000000001"),
+            ("^1.2.3", "1110000000000011001"),
+            ("^0.2.3", "0000100000000000000"),
+            ("^0.0.3", "0000001000000000000"),
+            ("^0", "0000111100000100000"),
+            ("^0.0", "0000001100000100000"),
+            ("~0", "0000111100000100000"),
+            ("~1", "1110000000001011001"),
+            ("~1.x", "1110000000001011001"),
+            ("1.2.x", "1100000000000000001"),
+            ("1.x", "1110000000001011001"),
+            ("*", "1111111100011111101"),
+            ("x", "1111111100011111101"),
+            ("!=1.2.3", "0111111100011111100"),
+            ("!=1.x", "0001111100010100100"),
+            ("!=1.2.x", "0011111100011111100"),
+            (">1.2", "0011000000010011100"),
+            (">1", "0001000000010000100"),
+            ("<1.2", "0000111100001100000"),
+            ("<=1.2", "1100111100001100001"),
+            ("<=1", "1110111100001111001"),
+            (">=1.2.3-beta", "1111000011110011111"),
+            ("<2.0.0-0", "1110111111101111001"),
+            ("1.2 - 1.4.5", "1110000000000010001"),
+            ("1 - 2", "1111000000001011101"),
+            (">=1.2.3 <2 || >=3", "1110000000010011001"),
+            ("=1.2.3", "1000000000000000001"),
+            ("1.2.3", "1000000000000000001"),
+            ("v1.2.3", "1000000000000000001"),
+            ("~> 1.2", "1100000000000000001"),
+            ("=>1.2", "1111000000010011101"),
+            ("=<1.2", "1100111100001100001"),
+            (">= 1.2.3-alpha.1", "1111000011110011111"),
+            ("^1.2.3-beta.2", "1110000001100011001"),
+            ("~1.2.3-beta.2", "1100000001100000001"),
+            (">1.2.3-beta", "1111000001110011111"),
+            ("!=1.2.3-beta", "1111111101111111111"),
+            ("1.2.3-beta.x", "0000000000000000000"),
+        ];
+        for (c, bits) in TABLE {
+            for (v, bit) in VERSIONS.iter().zip(bits.chars()) {
+                assert_eq!(m(c, v), bit == '1', "{c} {v}");
+            }
+        }
+    }
+}
