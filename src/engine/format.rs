@@ -80,7 +80,11 @@ pub fn format_float(f: f64, form: FloatFmt) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let neg = f.is_sign_negative();
     let (digits, dp) = shortest_digits(f);

@@ -7,6 +7,7 @@ pub mod error;
 pub mod format;
 pub mod funcs;
 pub mod json;
+pub mod printf;
 pub mod value;
 pub mod yaml;
 

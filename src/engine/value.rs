@@ -112,7 +112,11 @@ impl MapRef {
     /// A copy of the entries, sorted by key. Iterating over a snapshot keeps the lock short, so
     /// a template may mutate the map while ranging over it, as Go allows.
     pub fn entries(&self) -> Vec<(String, Value)> {
-        self.0.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.0
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// Runs `f` with the map locked. `f` must not touch this map again.
@@ -578,7 +582,9 @@ impl Value {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::List(ta, a), Value::List(tb, b)) => {
-                ta == tb && a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y))
+                ta == tb
+                    && a.len() == b.len()
+                    && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y))
             }
             (Value::Map(ta, a), Value::Map(tb, b)) => {
                 if ta != tb {
