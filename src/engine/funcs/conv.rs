@@ -44,7 +44,9 @@ pub fn strslice(v: &Value) -> Vec<String> {
 /// Go's `int(f)` conversion as amd64 performs it: out-of-range values and NaN give the
 /// minimum int64.
 pub fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    // 2^63 bounds the range that converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64
