@@ -11,6 +11,7 @@ pub mod funcs;
 pub mod json;
 pub mod lexer;
 pub mod parser;
+pub mod printf;
 pub mod value;
 pub mod yaml;
 
