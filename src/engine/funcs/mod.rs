@@ -242,3 +242,67 @@ pub fn call(ctx: &mut dyn FuncCtx, name: &str, args: Vec<Value>) -> FuncResult {
         None => Err(FuncError::msg(format!("function {name:?} not defined"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every name in helm's function map (helm-engine-notes.md section 2: Sprig v3.3.0 without
+    /// env and expandenv, plus helm's additions) and Go's built-ins.
+    const HELM_FUNCS: &str = "
+        abbrev abbrevboth trunc trim upper lower title untitle substr repeat trimall trimAll
+        trimSuffix trimPrefix nospace initials randAlphaNum randAlpha randAscii randNumeric
+        swapcase shuffle snakecase camelcase kebabcase wrap wrapWith contains hasPrefix hasSuffix
+        quote squote cat indent nindent replace plural toString hello
+        sha1sum sha256sum sha512sum adler32sum b64enc b64dec b32enc b32dec
+        atoi int int64 float64 seq toDecimal add add1 sub div mod mul randInt add1f addf subf
+        divf mulf biggest max min maxf minf ceil floor round until untilStep
+        split splitList splitn toStrings join sortAlpha tuple list append push mustAppend
+        mustPush prepend mustPrepend first mustFirst rest mustRest last mustLast initial
+        mustInitial reverse mustReverse uniq mustUniq without mustWithout has mustHas slice
+        mustSlice concat chunk mustChunk compact mustCompact
+        dict get set unset hasKey pluck keys pick omit merge mergeOverwrite mustMerge
+        mustMergeOverwrite values dig deepCopy mustDeepCopy
+        default empty coalesce all any ternary fail
+        fromJson toJson toPrettyJson toRawJson mustFromJson mustToJson mustToPrettyJson
+        mustToRawJson
+        typeOf typeIs typeIsLike kindOf kindIs deepEqual
+        base dir clean ext isAbs osBase osClean osDir osExt osIsAbs
+        ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate
+        htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch
+        bcrypt htpasswd genPrivateKey derivePassword buildCustomCert genCA genCAWithKey
+        genSelfSignedCert genSelfSignedCertWithKey genSignedCert genSignedCertWithKey
+        encryptAES decryptAES randBytes uuidv4
+        semver semverCompare
+        regexMatch regexFind regexFindAll regexReplaceAll regexReplaceAllLiteral regexSplit
+        mustRegexMatch mustRegexFind mustRegexFindAll mustRegexReplaceAll
+        mustRegexReplaceAllLiteral mustRegexSplit regexQuoteMeta
+        urlParse urlJoin getHostByName
+        toYaml mustToYaml toYamlPretty fromYaml fromYamlArray fromJsonArray toToml fromToml
+        include tpl required lookup
+    ";
+    const GO_BUILTINS: &str =
+        "call html index js len not print printf println urlquery eq ne lt le gt ge";
+
+    #[test]
+    fn every_helm_function_resolves() {
+        let names: Vec<&str> = HELM_FUNCS.split_whitespace().collect();
+        let missing: Vec<&&str> = names
+            .iter()
+            .filter(|n| super::lookup(n).is_none())
+            .collect();
+        assert!(missing.is_empty(), "not in the function map: {missing:?}");
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        // 209 Sprig names without env/expandenv, plus helm's 12 additions.
+        assert_eq!(unique.len(), 221);
+        for b in GO_BUILTINS.split_whitespace() {
+            assert!(super::lookup(b).is_some(), "built-in {b} missing");
+        }
+        // `and` and `or` short-circuit, so the executor owns them.
+        assert!(
+            crate::engine::exec::has_function("and") && crate::engine::exec::has_function("or")
+        );
+        // helm removes these two from Sprig's map.
+        assert!(super::lookup("env").is_none() && super::lookup("expandenv").is_none());
+    }
+}
