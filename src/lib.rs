@@ -1,4 +1,5 @@
 //! posthog-charttest: tests the PostHog Helm chart from the first template to the last
 //! ingested event.
 
+pub mod chart;
 pub mod engine;
