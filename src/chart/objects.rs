@@ -108,14 +108,6 @@ impl KubeVersion {
     }
 }
 
-fn pkg(helm_major: u32) -> &'static str {
-    if helm_major >= 4 {
-        "common"
-    } else {
-        "chartutil"
-    }
-}
-
 impl Object for KubeVersion {
     fn type_name(&self) -> &str {
         if self.helm_major >= 4 {

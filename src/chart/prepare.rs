@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn disabled_and_errors() {
-        let mut o = RenderOptions::default();
+        let o = RenderOptions::default();
         parse_into("subby.enabled=false", &o.user_values, Mode::Typed).unwrap();
         let p = prepare(&parent(), &o).unwrap();
         assert_eq!(p.units.len(), 2);
