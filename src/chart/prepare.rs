@@ -317,4 +317,39 @@ mod tests {
         let o = RenderOptions { release: ReleaseOptions { name: "Bad".into(), ..Default::default() }, ..Default::default() };
         assert!(prepare(&parent(), &o).unwrap_err().0.starts_with("release name check failed: release name \"Bad\": invalid release name"));
     }
+
+    /// The `g` toy chart, checked against helm 4.1.4 (`y` renamed `yy`: YAML 1.1 makes `y` a
+    /// boolean key, which the temporary YAML shim does not do).
+    #[test]
+    fn matches_helm_globals_imports_aliases() {
+        let c = chart(&[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: g\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: \">=0.1.0\"\n  alias: subby\n  condition: off.enabled,global.offOn\n  tags: [extra]\n  import-values:\n  - data\n  - child: own\n    parent: imported\n  - child: tbl\n    parent: a.b\n",
+            ),
+            ("values.yaml", "exported: parent-wins\nglobal: {g: parent, gm: {p: 1}}\nsubby: {x: 2}\nm: {a: 1, b: 2}\n"),
+            ("templates/t.yaml", ""),
+            ("charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+            (
+                "charts/sub/values.yaml",
+                "own: 1\ntbl: {t: 1}\nx: 1\nyy: 1\nglobal: {subonly: s, g: sub, gm: {s: 2}}\nexports:\n  data: {exported: e, other: o}\n",
+            ),
+            ("charts/sub/templates/s.yaml", ""),
+        ]);
+        let mut o = RenderOptions::default();
+        parse_into("m.a=null,newnull=null", &o.user_values, Mode::Typed).unwrap();
+        let p = prepare(&c, &o).unwrap();
+        let ctx = |suffix: &str| p.units.iter().find(|u| u.name.ends_with(suffix)).unwrap().context.as_map().unwrap().clone();
+        let sub = "map[exports:map[data:map[exported:e other:o]] global:map[g:parent gm:map[p:1 s:2] subonly:s] own:1 tbl:map[t:1] x:2 yy:1]";
+        assert_eq!(ctx("s.yaml").get("Values").unwrap().format_v(), sub);
+        assert_eq!(
+            ctx("t.yaml").get("Values").unwrap().format_v(),
+            format!("map[a:map[b:map[t:1]] exported:parent-wins global:map[g:parent gm:map[p:1]] m:map[b:2] newnull:<nil> other:o subby:{sub}]")
+        );
+        let chart = ctx("t.yaml").get("Chart").unwrap();
+        assert_eq!(
+            chart.as_map().unwrap().get("Dependencies").unwrap().format_v(),
+            "[map[Alias:subby Condition:off.enabled,global.offOn Enabled:true ImportValues:[map[child:exports.data parent:.] map[child:own parent:imported] map[child:tbl parent:a.b]] Name:subby Repository: Tags:[extra] Version:>=0.1.0]]"
+        );
+    }
 }
