@@ -8,7 +8,10 @@ enum Node {
     Any,
     Super,
     Single,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
     Alt(Vec<Vec<Node>>),
 }
 

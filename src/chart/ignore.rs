@@ -80,7 +80,12 @@ impl Rules {
         } else {
             (MatchKind::Base, rest)
         };
-        self.patterns.push(Pattern { rule: rest.to_string(), negate, must_dir, kind });
+        self.patterns.push(Pattern {
+            rule: rest.to_string(),
+            negate,
+            must_dir,
+            kind,
+        });
         Ok(())
     }
 
@@ -198,7 +203,9 @@ fn class_matches(c: &[char], start: usize, ch: char) -> (bool, usize) {
             break;
         }
         first = false;
-        let Some(lo) = class_char(c, &mut i) else { break };
+        let Some(lo) = class_char(c, &mut i) else {
+            break;
+        };
         let mut hi = lo;
         if c.get(i) == Some(&'-') {
             i += 1;
@@ -277,7 +284,10 @@ mod tests {
         assert!(r.ignore("templates/.hidden", false));
         assert!(!r.ignore("templates/a.yaml", false));
         assert!(!r.ignore("files/.env", false));
-        assert_eq!(Rules::parse("a/**").unwrap_err(), "double-star (**) syntax is not supported");
+        assert_eq!(
+            Rules::parse("a/**").unwrap_err(),
+            "double-star (**) syntax is not supported"
+        );
         // A negated rule ignores every path it does not match.
         let n = Rules::parse("!keep.txt").unwrap();
         assert!(n.ignore("other.txt", false));

@@ -49,9 +49,8 @@ pub fn locate_chart(name: &str) -> Result<PathBuf, ChartError> {
 /// locating it. Errors carry helm's messages, with absolute file paths where helm has them.
 pub fn load_chart(path: &Path) -> Result<Chart, ChartError> {
     let abs = std::path::absolute(path).map_err(|e| ChartError(e.to_string()))?;
-    let meta = std::fs::metadata(&abs).map_err(|e| {
-        ChartError(format!("stat {}: {}", path.display(), go_io_error(&e)))
-    })?;
+    let meta = std::fs::metadata(&abs)
+        .map_err(|e| ChartError(format!("stat {}: {}", path.display(), go_io_error(&e))))?;
     if meta.is_dir() {
         load_dir(&abs)
     } else {
@@ -69,6 +68,20 @@ pub fn load_chart(path: &Path) -> Result<Chart, ChartError> {
             }
         })
     }
+}
+
+/// Reads a file as helm reads `-f` and `--set-file` arguments, with Go's error text
+/// (`open x: no such file or directory`). `-` reads standard input.
+pub fn read_user_file(path: &str) -> Result<String, String> {
+    if path.trim() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| e.to_string())?;
+        return Ok(s);
+    }
+    let data = read_limited(Path::new(path), MAX_CHART_SIZE).map_err(|e| e.0)?;
+    Ok(String::from_utf8_lossy(&data).into_owned())
 }
 
 fn go_io_error(e: &std::io::Error) -> String {
@@ -135,8 +148,11 @@ pub fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
 
 /// helm's top-level loader reads Chart.yaml's apiVersion first to choose a chart format.
 fn check_api_version(raw: &[u8]) -> Result<(), ChartError> {
-    let v = parse_yaml(&String::from_utf8_lossy(raw))
-        .map_err(|e| ChartError(format!("cannot load Chart.yaml: error converting YAML to JSON: {e}")))?;
+    let v = parse_yaml(&String::from_utf8_lossy(raw)).map_err(|e| {
+        ChartError(format!(
+            "cannot load Chart.yaml: error converting YAML to JSON: {e}"
+        ))
+    })?;
     if let Value::Map(_, m) = &v {
         if let Some(api) = m.get("apiVersion") {
             let s = super::metadata::scalar_to_string(&api).unwrap_or_default();
@@ -169,14 +185,21 @@ fn walk(
     names.sort();
     for name in names {
         let full = dir.join(&name);
-        let n = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let n = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         let lmeta = std::fs::symlink_metadata(&full).map_err(|e| ChartError(e.to_string()))?;
         let meta = if lmeta.file_type().is_symlink() {
             std::fs::metadata(&full).map_err(|e| {
+                let target = std::fs::read_link(&full)
+                    .map(|t| dir.join(t))
+                    .unwrap_or(full.clone());
                 ChartError(format!(
                     "error evaluating symlink {}: lstat {}: {}",
                     full.display(),
-                    full.display(),
+                    target.display(),
                     go_io_error(&e)
                 ))
             })?
@@ -211,7 +234,10 @@ fn walk(
                 "chart file {name:?} is larger than the maximum file size {MAX_FILE_SIZE}"
             )));
         }
-        out.push(ChartFile { name: n, data: Arc::from(strip_bom(data)) });
+        out.push(ChartFile {
+            name: n,
+            data: Arc::from(strip_bom(data)),
+        });
     }
     Ok(())
 }
@@ -277,7 +303,10 @@ pub fn archive_files(data: &[u8]) -> Result<Vec<ChartFile>, ChartError> {
                 "decompressed chart is larger than the maximum size {MAX_CHART_SIZE}"
             )));
         }
-        files.push(ChartFile { name: n, data: Arc::from(strip_bom(buf)) });
+        files.push(ChartFile {
+            name: n,
+            data: Arc::from(strip_bom(buf)),
+        });
     }
     if files.is_empty() {
         return Err("no files in chart archive".into());
@@ -324,8 +353,9 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, ChartError> {
 pub fn load_values(text: &str) -> Result<MapRef, String> {
     let base = MapRef::default();
     for doc in split_documents(text)? {
-        let v = parse_yaml(&doc)
-            .map_err(|e| format!("cannot unmarshal yaml document: error converting YAML to JSON: {e}"))?;
+        let v = parse_yaml(&doc).map_err(|e| {
+            format!("cannot unmarshal yaml document: error converting YAML to JSON: {e}")
+        })?;
         match v {
             Value::Nil => {}
             Value::Map(_, m) => super::values::merge_maps(&base, &m),
@@ -354,7 +384,9 @@ fn split_documents(text: &str) -> Result<Vec<String>, String> {
         if let Some(rest) = line.strip_prefix("---") {
             let t = rest.trim();
             if !t.is_empty() && !t.starts_with('#') {
-                return Err(format!("error reading yaml document: invalid Yaml document separator: {t}"));
+                return Err(format!(
+                    "error reading yaml document: invalid Yaml document separator: {t}"
+                ));
             }
             if !cur.is_empty() {
                 docs.push(std::mem::take(&mut cur));
@@ -375,12 +407,18 @@ fn text(f: &ChartFile) -> String {
 
 /// Builds a chart from its files (helm's `LoadFiles`), subcharts included.
 pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
-    let mut c = Chart { values: Value::Map(MapType::Interface, MapRef::default()), ..Chart::default() };
+    let mut c = Chart {
+        values: Value::Map(MapType::Interface, MapRef::default()),
+        ..Chart::default()
+    };
     let mut have_md = false;
     for f in files.iter().filter(|f| f.name == "Chart.yaml") {
         have_md = true;
-        let v = parse_yaml(&text(f))
-            .map_err(|e| ChartError(format!("cannot load Chart.yaml: error converting YAML to JSON: {e}")))?;
+        let v = parse_yaml(&text(f)).map_err(|e| {
+            ChartError(format!(
+                "cannot load Chart.yaml: error converting YAML to JSON: {e}"
+            ))
+        })?;
         c.metadata
             .decode_onto(&v)
             .map_err(|e| ChartError(format!("cannot load Chart.yaml: {e}")))?;
@@ -395,8 +433,11 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
             "Chart.yaml" => {}
             "Chart.lock" | "requirements.lock" => {
                 let what = name.clone();
-                parse_yaml(&text(&f))
-                    .map_err(|e| ChartError(format!("cannot load {what}: error converting YAML to JSON: {e}")))?;
+                parse_yaml(&text(&f)).map_err(|e| {
+                    ChartError(format!(
+                        "cannot load {what}: error converting YAML to JSON: {e}"
+                    ))
+                })?;
                 if what == "requirements.lock" && c.metadata.api_version == "v1" {
                     c.files.push(f);
                 }
@@ -410,7 +451,9 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
             "requirements.yaml" => {
                 have_md = true;
                 let v = parse_yaml(&text(&f)).map_err(|e| {
-                    ChartError(format!("cannot load requirements.yaml: error converting YAML to JSON: {e}"))
+                    ChartError(format!(
+                        "cannot load requirements.yaml: error converting YAML to JSON: {e}"
+                    ))
                 })?;
                 c.metadata
                     .decode_onto(&v)
@@ -427,7 +470,10 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
                 }
                 let rest = &name["charts/".len()..];
                 let cname = rest.split('/').next().unwrap_or("").to_string();
-                subs.entry(cname).or_default().push(ChartFile { name: rest.to_string(), data: f.data });
+                subs.entry(cname).or_default().push(ChartFile {
+                    name: rest.to_string(),
+                    data: f.data,
+                });
             }
             _ => c.files.push(f),
         }
@@ -454,13 +500,19 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
                 .into_iter()
                 .filter_map(|f| {
                     let (_, rest) = f.name.split_once('/')?;
-                    Some(ChartFile { name: rest.to_string(), data: f.data })
+                    Some(ChartFile {
+                        name: rest.to_string(),
+                        data: f.data,
+                    })
                 })
                 .collect();
             load_files(buff)
         };
         let sc = sc.map_err(|e| {
-            ChartError(format!("error unpacking subchart {n} in {}: {}", c.metadata.name, e.0))
+            ChartError(format!(
+                "error unpacking subchart {n} in {}: {}",
+                c.metadata.name, e.0
+            ))
         })?;
         c.dependencies.push(sc);
     }
@@ -469,7 +521,11 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
 
 /// Metadata for tests and callers that build charts in memory.
 pub fn chart_from_metadata(md: Metadata) -> Chart {
-    Chart { metadata: md, values: Value::empty_map(), ..Chart::default() }
+    Chart {
+        metadata: md,
+        values: Value::empty_map(),
+        ..Chart::default()
+    }
 }
 
 #[cfg(test)]
@@ -502,7 +558,10 @@ mod tests {
                 ("files/a.txt", "\u{feff}hello"),
                 (".helmignore", "*.bak\n"),
                 ("skip.bak", "x"),
-                ("charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.2.0\n"),
+                (
+                    "charts/sub/Chart.yaml",
+                    "apiVersion: v2\nname: sub\nversion: 0.2.0\n",
+                ),
                 ("charts/sub/templates/s.yaml", "y"),
                 ("charts/_ignored/Chart.yaml", "bad"),
             ],
@@ -523,8 +582,14 @@ mod tests {
     #[test]
     fn helm_errors() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), &[("Chart.yaml", "apiVersion: v2\nversion: 0.1.0\n")]);
-        assert_eq!(load_chart(d.path()).unwrap_err().0, "validation: chart.metadata.name is required");
+        write(
+            d.path(),
+            &[("Chart.yaml", "apiVersion: v2\nversion: 0.1.0\n")],
+        );
+        assert_eq!(
+            load_chart(d.path()).unwrap_err().0,
+            "validation: chart.metadata.name is required"
+        );
         write(d.path(), &[("Chart.yaml", CY), ("charts/foo.txt", "hi")]);
         // helm 4.1.4: Error: error unpacking subchart foo.txt in lc: Chart.yaml file is missing
         assert_eq!(
@@ -542,18 +607,28 @@ mod tests {
             load_chart(d.path()).unwrap_err().0,
             "cannot load values.yaml: cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
         );
-        assert_eq!(locate_chart("./nope-x").unwrap_err().0, "path \"./nope-x\" not found");
+        assert_eq!(
+            locate_chart("./nope-x").unwrap_err().0,
+            "path \"./nope-x\" not found"
+        );
         assert_eq!(
             locate_chart("nope-x").unwrap_err().0,
             "non-absolute URLs should be in form of repo_name/path_to_chart, got: nope-x"
         );
         let e = tempfile::tempdir().unwrap();
         let msg = load_chart(e.path()).unwrap_err().0;
-        assert!(msg.starts_with("unable to detect chart at ") && msg.ends_with("/Chart.yaml: no such file or directory"), "{msg}");
+        assert!(
+            msg.starts_with("unable to detect chart at ")
+                && msg.ends_with("/Chart.yaml: no such file or directory"),
+            "{msg}"
+        );
     }
 
     fn tgz(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
         for (p, data) in entries {
             let mut h = tar::Header::new_gnu();
             h.set_size(data.len() as u64);
@@ -566,7 +641,10 @@ mod tests {
 
     #[test]
     fn archives() {
-        let sub = tgz(&[("sub/Chart.yaml", b"apiVersion: v2\nname: sub\nversion: 0.1.0\n")]);
+        let sub = tgz(&[(
+            "sub/Chart.yaml",
+            b"apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        )]);
         let data = tgz(&[
             ("c/Chart.yaml", CY.as_bytes()),
             ("c/templates/t.yaml", b"x"),
@@ -575,9 +653,15 @@ mod tests {
         let c = load_archive(&data).unwrap();
         assert_eq!(c.templates.len(), 1);
         assert_eq!(c.dependencies[0].metadata.name, "sub");
-        assert_eq!(archive_files(b"nope").unwrap_err().0, "gzip: invalid header");
+        assert_eq!(
+            archive_files(b"nope").unwrap_err().0,
+            "gzip: invalid header"
+        );
         let bad = tgz(&[("Chart.yaml", CY.as_bytes())]);
-        assert_eq!(load_archive(&bad).unwrap_err().0, "chart illegally contains content outside the base directory: \"Chart.yaml\"");
+        assert_eq!(
+            load_archive(&bad).unwrap_err().0,
+            "chart illegally contains content outside the base directory: \"Chart.yaml\""
+        );
     }
 
     #[test]
@@ -585,5 +669,28 @@ mod tests {
         assert_eq!(clean_path("a/../../b"), "../b");
         assert_eq!(clean_path("a/./b/"), "a/b");
         assert_eq!(clean_path(""), ".");
+    }
+
+    #[test]
+    fn symlinks_and_user_files() {
+        // helm follows symlinks, also out of the chart; a dangling one is an error.
+        let out = tempfile::tempdir().unwrap();
+        fs::write(out.path().join("f.txt"), "secret\n").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), &[("Chart.yaml", CY)]);
+        std::os::unix::fs::symlink(out.path().join("f.txt"), d.path().join("link.txt")).unwrap();
+        let c = load_chart(d.path()).unwrap();
+        assert_eq!(&*c.files[0].data, b"secret\n");
+        std::os::unix::fs::symlink("/nonexistent-target", d.path().join("dangling")).unwrap();
+        let e = load_chart(d.path()).unwrap_err().0;
+        assert!(
+            e.starts_with("error evaluating symlink ")
+                && e.ends_with("/dangling: lstat /nonexistent-target: no such file or directory"),
+            "{e}"
+        );
+        assert_eq!(
+            read_user_file("/nope-x.yaml").unwrap_err(),
+            "open /nope-x.yaml: no such file or directory"
+        );
     }
 }

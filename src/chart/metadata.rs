@@ -114,7 +114,11 @@ pub fn scalar_to_string(v: &Value) -> Option<String> {
 /// as ints; this model only has float64, so integral values are printed as integers.
 pub fn float_as_yaml_string(f: f64) -> String {
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if f.is_nan() {
         return "NaN".into();
@@ -224,7 +228,9 @@ impl Dependency {
             "alias",
         ];
         for (k, val) in entries {
-            let Some(f) = field_name(&k, NAMES) else { continue };
+            let Some(f) = field_name(&k, NAMES) else {
+                continue;
+            };
             let path = format!("Metadata.dependencies.{f}");
             match f {
                 "tags" => d.tags = dec_str_list(&val, &path)?.unwrap_or_default(),
@@ -285,7 +291,10 @@ impl Dependency {
             Value::list(self.tags.iter().map(Value::str).collect()),
         );
         m.insert("Enabled".into(), Value::Bool(self.enabled));
-        m.insert("ImportValues".into(), Value::list(self.import_values.clone()));
+        m.insert(
+            "ImportValues".into(),
+            Value::list(self.import_values.clone()),
+        );
         m.insert("Alias".into(), Value::str(&self.alias));
         Value::map(m)
     }
@@ -315,7 +324,9 @@ impl Metadata {
             "type",
         ];
         for (k, val) in fields(v, "chart.Metadata")? {
-            let Some(f) = field_name(&k, NAMES) else { continue };
+            let Some(f) = field_name(&k, NAMES) else {
+                continue;
+            };
             let path = format!("Metadata.{f}");
             match f {
                 "sources" => self.sources = dec_str_list(&val, &path)?,
@@ -356,7 +367,9 @@ impl Metadata {
                     other => return Err(type_err(other, &path, "map[string]string")),
                 },
                 _ => {
-                    let Some(s) = dec_string(&val, &path)? else { continue };
+                    let Some(s) = dec_string(&val, &path)? else {
+                        continue;
+                    };
                     match f {
                         "name" => self.name = s,
                         "home" => self.home = s,
@@ -391,7 +404,10 @@ impl Metadata {
         ] {
             *s = sanitize(s);
         }
-        for list in [&mut self.sources, &mut self.keywords].into_iter().flatten() {
+        for list in [&mut self.sources, &mut self.keywords]
+            .into_iter()
+            .flatten()
+        {
             for s in list.iter_mut() {
                 *s = sanitize(s);
             }
@@ -403,16 +419,25 @@ impl Metadata {
             return Err("validation: chart.metadata.name is required".into());
         }
         if self.name == "." || self.name == ".." {
-            return Err(format!("validation: chart.metadata.name {:?} is not allowed", self.name));
+            return Err(format!(
+                "validation: chart.metadata.name {:?} is not allowed",
+                self.name
+            ));
         }
         if self.name.contains('/') {
-            return Err(format!("validation: chart.metadata.name {:?} is invalid", self.name));
+            return Err(format!(
+                "validation: chart.metadata.name {:?} is invalid",
+                self.name
+            ));
         }
         if self.version.is_empty() {
             return Err("validation: chart.metadata.version is required".into());
         }
         if Version::parse(&self.version).is_err() {
-            return Err(format!("validation: chart.metadata.version {:?} is invalid", self.version));
+            return Err(format!(
+                "validation: chart.metadata.version {:?} is invalid",
+                self.version
+            ));
         }
         if !matches!(self.chart_type.as_str(), "" | "application" | "library") {
             return Err("validation: chart.metadata.type must be application or library".into());
@@ -421,7 +446,7 @@ impl Metadata {
             match m {
                 None => {
                     return Err(
-                        "validation: maintainers must not contain empty or null nodes".into()
+                        "validation: maintainers must not contain empty or null nodes".into(),
                     )
                 }
                 Some(m) => {
@@ -437,7 +462,11 @@ impl Metadata {
                 return Err("validation: dependencies must not contain empty or null nodes".into());
             };
             d.validate()?;
-            let key = if d.alias.is_empty() { d.name.clone() } else { d.alias.clone() };
+            let key = if d.alias.is_empty() {
+                d.name.clone()
+            } else {
+                d.alias.clone()
+            };
             if !seen.insert(key.clone()) {
                 return Err(format!(
                     "validation: more than one dependency with name or alias {key:?}"
@@ -562,7 +591,7 @@ mod tests {
         assert_eq!(m.app_version, "1.1");
         assert_eq!(m.version, "1");
         assert_eq!(m.keywords, Some(vec!["true".to_string()]));
-        assert_eq!(float_as_yaml_string(3.14159265), "3.1415927");
+        assert_eq!(float_as_yaml_string(1.23456789), "1.2345679");
     }
 
     #[test]
@@ -574,10 +603,18 @@ mod tests {
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field Metadata.name of type string"
         );
         let mut m = md("apiVersion: v2\nversion: 0.1.0\n").unwrap();
-        assert_eq!(m.validate().unwrap_err(), "validation: chart.metadata.name is required");
+        assert_eq!(
+            m.validate().unwrap_err(),
+            "validation: chart.metadata.name is required"
+        );
         let mut m = md("apiVersion: v2\nname: c\nversion: x\n").unwrap();
-        assert_eq!(m.validate().unwrap_err(), "validation: chart.metadata.version \"x\" is invalid");
-        let mut m = md("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n- name: a\n  alias: b.c\n").unwrap();
+        assert_eq!(
+            m.validate().unwrap_err(),
+            "validation: chart.metadata.version \"x\" is invalid"
+        );
+        let mut m =
+            md("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n- name: a\n  alias: b.c\n")
+                .unwrap();
         assert_eq!(
             m.validate().unwrap_err(),
             "validation: dependency \"a\" has disallowed characters in the alias"

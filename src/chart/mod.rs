@@ -7,6 +7,7 @@
 //! - [`objects`]: the built-in template objects (`.Capabilities`, `.Files`, `.Chart`, …).
 //! - [`prepare`]: the entry point the renderer calls, yielding every template with its context.
 
+pub mod glob;
 pub mod ignore;
 pub mod load;
 pub mod metadata;
@@ -14,7 +15,6 @@ pub mod objects;
 pub mod prepare;
 pub mod schema;
 pub mod semver;
-pub mod glob;
 pub mod strvals;
 pub mod values;
 pub mod yamlio;

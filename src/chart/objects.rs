@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::engine::value::{MapRef, MapType, Object, SliceType, Sig, Ty, Value};
+use crate::engine::value::{MapRef, MapType, Object, Sig, SliceType, Ty, Value};
 
 use super::glob::Glob;
 use super::metadata::Metadata;
@@ -36,7 +36,13 @@ impl KubeVersion {
     pub fn default_for(helm_major: u32) -> KubeVersion {
         let minor = if helm_major >= 4 { 35 } else { 33 };
         let v = format!("v1.{minor}.0");
-        KubeVersion { version: v.clone(), normalized: v, major: "1".into(), minor: minor.to_string(), helm_major }
+        KubeVersion {
+            version: v.clone(),
+            normalized: v,
+            major: "1".into(),
+            minor: minor.to_string(),
+            helm_major,
+        }
     }
 
     /// `--kube-version` parsing. Helm 4 uses Kubernetes' generic parser (`1.28.3-gke.100` keeps
@@ -45,16 +51,36 @@ impl KubeVersion {
         if helm_major >= 4 {
             let t = s.trim();
             let body = t.strip_prefix('v').unwrap_or(t);
-            let end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
+            let end = body
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(body.len());
             let (nums, _) = body.split_at(end);
             let parts: Vec<&str> = nums.split('.').collect();
             let bad = || format!("could not parse {s:?} as version");
-            if parts.len() < 2 || parts.iter().any(|p| p.is_empty() || p.len() > 1 && p.starts_with('0')) {
+            if parts.len() < 2
+                || parts
+                    .iter()
+                    .any(|p| p.is_empty() || p.len() > 1 && p.starts_with('0'))
+            {
                 return Err(bad());
             }
-            let nums: Vec<u64> = parts.iter().map(|p| p.parse::<u64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
-            let version = if s.starts_with('v') { s.to_string() } else { format!("v{s}") };
-            let normalized = format!("v{}", nums.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("."));
+            let nums: Vec<u64> = parts
+                .iter()
+                .map(|p| p.parse::<u64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad())?;
+            let version = if s.starts_with('v') {
+                s.to_string()
+            } else {
+                format!("v{s}")
+            };
+            let normalized = format!(
+                "v{}",
+                nums.iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            );
             return Ok(KubeVersion {
                 version,
                 normalized,
@@ -93,7 +119,10 @@ impl KubeVersion {
 
     fn struct_fields(&self) -> String {
         if self.helm_major >= 4 {
-            format!("{{{} {} {} {}}}", self.version, self.normalized, self.major, self.minor)
+            format!(
+                "{{{} {} {} {}}}",
+                self.version, self.normalized, self.major, self.minor
+            )
         } else {
             format!("{{{} {} {}}}", self.version, self.major, self.minor)
         }
@@ -128,7 +157,10 @@ impl Object for KubeVersion {
         }
     }
     fn method(&self, name: &str) -> Option<Sig> {
-        matches!(name, "GitVersion" | "String").then_some(Sig { params: &[], variadic: None })
+        matches!(name, "GitVersion" | "String").then_some(Sig {
+            params: &[],
+            variadic: None,
+        })
     }
     fn call_method(&self, name: &str, _args: Vec<Value>) -> Result<Value, String> {
         match name {
@@ -171,12 +203,19 @@ impl VersionSet {
     /// The default set for a helm major version, plus `extra` (`--api-versions`, each entry
     /// possibly comma-separated).
     pub fn with_defaults(helm_major: u32, extra: &[String]) -> VersionSet {
-        let base = if helm_major >= 4 { API_VERSIONS_V4 } else { API_VERSIONS_V3 };
+        let base = if helm_major >= 4 {
+            API_VERSIONS_V4
+        } else {
+            API_VERSIONS_V3
+        };
         let mut versions: Vec<String> = base.iter().map(|s| s.to_string()).collect();
         for e in extra {
             versions.extend(e.split(',').map(|s| s.to_string()));
         }
-        VersionSet { versions, helm_major }
+        VersionSet {
+            versions,
+            helm_major,
+        }
     }
 }
 
@@ -192,11 +231,16 @@ impl Object for VersionSet {
         "slice"
     }
     fn method(&self, name: &str) -> Option<Sig> {
-        (name == "Has").then_some(Sig { params: &[Ty::String], variadic: None })
+        (name == "Has").then_some(Sig {
+            params: &[Ty::String],
+            variadic: None,
+        })
     }
     fn call_method(&self, name: &str, args: Vec<Value>) -> Result<Value, String> {
         match (name, args.first()) {
-            ("Has", Some(Value::String(s))) => Ok(Value::Bool(self.versions.iter().any(|v| **v == **s))),
+            ("Has", Some(Value::String(s))) => {
+                Ok(Value::Bool(self.versions.iter().any(|v| **v == **s)))
+            }
             _ => Err(format!("can't call method {name}")),
         }
     }
@@ -252,7 +296,10 @@ impl BuildInfo {
     }
 
     fn fields(&self) -> String {
-        let mut s = format!("{{{} {} {} {}", self.version, self.git_commit, self.git_tree_state, self.go_version);
+        let mut s = format!(
+            "{{{} {} {} {}",
+            self.version, self.git_commit, self.git_tree_state, self.go_version
+        );
         if let Some(k) = &self.kube_client_version {
             s.push(' ');
             s.push_str(k);
@@ -320,7 +367,11 @@ pub struct Capabilities {
 impl Capabilities {
     /// helm template's capabilities: the default kube version unless `kube_version` is given,
     /// the default API versions plus `api_versions`.
-    pub fn new(helm_major: u32, kube_version: Option<KubeVersion>, api_versions: &[String]) -> Capabilities {
+    pub fn new(
+        helm_major: u32,
+        kube_version: Option<KubeVersion>,
+        api_versions: &[String],
+    ) -> Capabilities {
         Capabilities {
             kube_version: kube_version.unwrap_or_else(|| KubeVersion::default_for(helm_major)),
             api_versions: VersionSet::with_defaults(helm_major, api_versions),
@@ -379,7 +430,14 @@ pub struct Files {
 impl Files {
     /// From a chart's files.
     pub fn new(files: &[super::ChartFile]) -> Files {
-        Files { files: Arc::new(files.iter().map(|f| (f.name.clone(), f.data.clone())).collect()) }
+        Files {
+            files: Arc::new(
+                files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.data.clone()))
+                    .collect(),
+            ),
+        }
     }
 
     fn glob(&self, pattern: &str) -> Files {
@@ -390,7 +448,9 @@ impl Files {
             .filter(|(k, _)| g.as_ref().is_some_and(|g| g.matches(k)))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        Files { files: Arc::new(files) }
+        Files {
+            files: Arc::new(files),
+        }
     }
 
     fn as_yaml(&self, secrets: bool) -> String {
@@ -419,21 +479,46 @@ impl Object for Files {
         "map"
     }
     fn field(&self, name: &str) -> Option<Value> {
-        Some(Value::Bytes(self.files.get(name).cloned().unwrap_or_else(|| Arc::from(&[][..]))))
+        Some(Value::Bytes(
+            self.files
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(&[][..])),
+        ))
     }
     fn method(&self, name: &str) -> Option<Sig> {
         const S: &[Ty] = &[Ty::String];
         match name {
-            "Get" | "GetBytes" | "Glob" | "Lines" => Some(Sig { params: S, variadic: None }),
-            "AsConfig" | "AsSecrets" => Some(Sig { params: &[], variadic: None }),
+            "Get" | "GetBytes" | "Glob" | "Lines" => Some(Sig {
+                params: S,
+                variadic: None,
+            }),
+            "AsConfig" | "AsSecrets" => Some(Sig {
+                params: &[],
+                variadic: None,
+            }),
             _ => None,
         }
     }
     fn call_method(&self, name: &str, args: Vec<Value>) -> Result<Value, String> {
-        let arg = args.first().and_then(|a| a.as_str()).unwrap_or("").to_string();
+        let arg = args
+            .first()
+            .and_then(|a| a.as_str())
+            .unwrap_or("")
+            .to_string();
         match name {
-            "GetBytes" => Ok(Value::Bytes(self.files.get(&arg).cloned().unwrap_or_else(|| Arc::from(&[][..])))),
-            "Get" => Ok(Value::str(self.files.get(&arg).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default())),
+            "GetBytes" => Ok(Value::Bytes(
+                self.files
+                    .get(&arg)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(&[][..])),
+            )),
+            "Get" => Ok(Value::str(
+                self.files
+                    .get(&arg)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default(),
+            )),
             "Glob" => Ok(Value::object(self.glob(&arg))),
             "Lines" => {
                 let Some(data) = self.files.get(&arg) else {
@@ -463,7 +548,12 @@ impl Object for Files {
         let m: BTreeMap<String, Value> = self
             .files
             .iter()
-            .map(|(k, v)| (k.clone(), Value::str(base64::engine::general_purpose::STANDARD.encode(v))))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    Value::str(base64::engine::general_purpose::STANDARD.encode(v)),
+                )
+            })
             .collect();
         Value::map(m)
     }
@@ -490,7 +580,12 @@ pub struct ReleaseOptions {
 
 impl Default for ReleaseOptions {
     fn default() -> Self {
-        ReleaseOptions { name: "release-name".into(), namespace: "default".into(), revision: 1, is_upgrade: false }
+        ReleaseOptions {
+            name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_upgrade: false,
+        }
     }
 }
 
@@ -499,9 +594,14 @@ impl Default for ReleaseOptions {
 pub fn validate_release_name(name: &str) -> Result<(), ChartError> {
     const RE: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
     if name.is_empty() {
-        return Err(ChartError(format!("release name check failed: release name {name:?}: no name provided")));
+        return Err(ChartError(format!(
+            "release name check failed: release name {name:?}: no name provided"
+        )));
     }
-    let ok = name.len() <= 53 && regex::Regex::new(RE).map(|r| r.is_match(name)).unwrap_or(false);
+    let ok = name.len() <= 53
+        && regex::Regex::new(RE)
+            .map(|r| r.is_match(name))
+            .unwrap_or(false);
     if ok {
         Ok(())
     } else {
@@ -560,7 +660,16 @@ impl Object for StructPtr {
         self.fields.get(name).cloned()
     }
     fn format_v(&self) -> String {
-        let parts: Vec<String> = self.order.iter().map(|k| self.fields.get(*k).map(|v| v.format_nested()).unwrap_or_default()).collect();
+        let parts: Vec<String> = self
+            .order
+            .iter()
+            .map(|k| {
+                self.fields
+                    .get(*k)
+                    .map(|v| v.format_nested())
+                    .unwrap_or_default()
+            })
+            .collect();
         format!("&{{{}}}", parts.join(" "))
     }
     fn format_nested(&self) -> String {
@@ -591,7 +700,12 @@ impl ChartStruct {
             put_nonempty(&mut j, "name", &m.name);
             put_nonempty(&mut j, "email", &m.email);
             put_nonempty(&mut j, "url", &m.url);
-            Value::object(StructPtr { type_name: "*chart.Maintainer", fields: f, order: vec!["Name", "Email", "URL"], json: j })
+            Value::object(StructPtr {
+                type_name: "*chart.Maintainer",
+                fields: f,
+                order: vec!["Name", "Email", "URL"],
+                json: j,
+            })
         });
         Value::list(items.collect())
     }
@@ -625,7 +739,16 @@ impl ChartStruct {
             Value::object(StructPtr {
                 type_name: "*chart.Dependency",
                 fields: f,
-                order: vec!["Name", "Version", "Repository", "Condition", "Tags", "Enabled", "ImportValues", "Alias"],
+                order: vec![
+                    "Name",
+                    "Version",
+                    "Repository",
+                    "Condition",
+                    "Tags",
+                    "Enabled",
+                    "ImportValues",
+                    "Alias",
+                ],
                 json: j,
             })
         });
@@ -666,10 +789,28 @@ impl Object for ChartStruct {
     }
     fn format_v(&self) -> String {
         const ORDER: &[&str] = &[
-            "Name", "Home", "Sources", "Version", "Description", "Keywords", "Maintainers", "Icon", "APIVersion",
-            "Condition", "Tags", "AppVersion", "Deprecated", "Annotations", "KubeVersion", "Dependencies", "Type",
+            "Name",
+            "Home",
+            "Sources",
+            "Version",
+            "Description",
+            "Keywords",
+            "Maintainers",
+            "Icon",
+            "APIVersion",
+            "Condition",
+            "Tags",
+            "AppVersion",
+            "Deprecated",
+            "Annotations",
+            "KubeVersion",
+            "Dependencies",
+            "Type",
         ];
-        let parts: Vec<String> = ORDER.iter().map(|f| self.field(f).map(|v| v.format_nested()).unwrap_or_default()).collect();
+        let parts: Vec<String> = ORDER
+            .iter()
+            .map(|f| self.field(f).map(|v| v.format_nested()).unwrap_or_default())
+            .collect();
         format!("{{{{{}}} {}}}", parts.join(" "), self.is_root)
     }
     fn to_data(&self) -> Value {
@@ -725,13 +866,30 @@ mod tests {
         let c = Capabilities::new(4, None, &[]);
         assert_eq!(c.kube_version.format_v(), "v1.35.0");
         assert_eq!(c.api_versions.versions.len(), 57);
-        assert_eq!(c.helm_version.format_v(), "{v4.1.4 05fa37973dc9e42b76e1d2883494c87174b6074f clean go1.25.9 v1.35}");
-        assert!(c.format_v().starts_with("{{v1.35.0 v1.35.0 1 35} [v1 admissionregistration.k8s.io/v1 "));
+        assert_eq!(
+            c.helm_version.format_v(),
+            "{v4.1.4 05fa37973dc9e42b76e1d2883494c87174b6074f clean go1.25.9 v1.35}"
+        );
+        assert!(c
+            .format_v()
+            .starts_with("{{v1.35.0 v1.35.0 1 35} [v1 admissionregistration.k8s.io/v1 "));
         let c3 = Capabilities::new(3, None, &["x/v1,y/v2".into()]);
         assert!(c3.format_v().starts_with("{{v1.33.0 1 33} [v1 "));
         assert_eq!(c3.api_versions.versions.len(), 59);
-        assert_eq!(c3.api_versions.call_method("Has", vec![Value::str("y/v2")]).unwrap().format_v(), "true");
-        assert_eq!(c.api_versions.call_method("Has", vec![Value::str("apps/v1/Deployment")]).unwrap().format_v(), "false");
+        assert_eq!(
+            c3.api_versions
+                .call_method("Has", vec![Value::str("y/v2")])
+                .unwrap()
+                .format_v(),
+            "true"
+        );
+        assert_eq!(
+            c.api_versions
+                .call_method("Has", vec![Value::str("apps/v1/Deployment")])
+                .unwrap()
+                .format_v(),
+            "false"
+        );
     }
 
     #[test]
@@ -754,9 +912,23 @@ mod tests {
                     .collect(),
             ),
         };
-        assert_eq!(f.call_method("Lines", vec![Value::str("a.txt")]).unwrap().format_v(), "[a\r b]");
-        assert_eq!(f.call_method("Lines", vec![Value::str("empty")]).unwrap_err(), "runtime error: index out of range [-1]");
-        assert_eq!(f.call_method("Get", vec![Value::str("nope")]).unwrap().format_v(), "");
+        assert_eq!(
+            f.call_method("Lines", vec![Value::str("a.txt")])
+                .unwrap()
+                .format_v(),
+            "[a\r b]"
+        );
+        assert_eq!(
+            f.call_method("Lines", vec![Value::str("empty")])
+                .unwrap_err(),
+            "runtime error: index out of range [-1]"
+        );
+        assert_eq!(
+            f.call_method("Get", vec![Value::str("nope")])
+                .unwrap()
+                .format_v(),
+            ""
+        );
         let g = f.call_method("Glob", vec![Value::str("*.txt")]).unwrap();
         assert_eq!(g.downcast::<Files>().unwrap().files.len(), 1);
         let g = f.call_method("Glob", vec![Value::str("[")]).unwrap();
@@ -768,7 +940,13 @@ mod tests {
     #[test]
     fn release() {
         assert_eq!(
-            ReleaseOptions { name: "myrel".into(), namespace: "myns".into(), ..Default::default() }.to_value().format_v(),
+            ReleaseOptions {
+                name: "myrel".into(),
+                namespace: "myns".into(),
+                ..Default::default()
+            }
+            .to_value()
+            .format_v(),
             "map[IsInstall:true IsUpgrade:false Name:myrel Namespace:myns Revision:1 Service:Helm]"
         );
         assert!(validate_release_name("ok-name").is_ok());
@@ -778,11 +956,16 @@ mod tests {
 
     #[test]
     fn chart_struct_v3() {
-        let mut md = Metadata::default();
-        md.name = "objs".into();
-        md.version = "0.1.0".into();
-        md.api_version = "v2".into();
+        let md = Metadata {
+            name: "objs".into(),
+            version: "0.1.0".into(),
+            api_version: "v2".into(),
+            ..Default::default()
+        };
         // helm 3.18.0: {{ .Chart }} of a minimal chart.
-        assert_eq!(ChartStruct { md, is_root: true }.format_v(), "{{objs  [] 0.1.0  [] []  v2    false map[]  [] } true}");
+        assert_eq!(
+            ChartStruct { md, is_root: true }.format_v(),
+            "{{objs  [] 0.1.0  [] []  v2    false map[]  [] } true}"
+        );
     }
 }

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use crate::engine::value::{MapRef, MapType, Value};
 
-use super::objects::{template_value, Capabilities, ChartStruct, Files, KubeVersion, ReleaseOptions};
+use super::objects::{
+    template_value, Capabilities, ChartStruct, Files, KubeVersion, ReleaseOptions,
+};
 use super::schema::validate_chart;
 use super::semver::constraint_matches;
 use super::values::{coalesce_values, process_dependencies};
@@ -69,7 +71,10 @@ impl RenderUnit {
     /// Whether helm skips executing this file (its base name starts with `_`). Partials are
     /// still parsed.
     pub fn is_partial(&self) -> bool {
-        self.name.rsplit('/').next().is_some_and(|b| b.starts_with('_'))
+        self.name
+            .rsplit('/')
+            .next()
+            .is_some_and(|b| b.starts_with('_'))
     }
 }
 
@@ -123,7 +128,12 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
         )));
     }
     if let Err(e) = super::objects::validate_release_name(&opts.release.name) {
-        let msg = if v4 { e.0 } else { e.0.trim_start_matches("release name check failed: ").to_string() };
+        let msg = if v4 {
+            e.0
+        } else {
+            e.0.trim_start_matches("release name check failed: ")
+                .to_string()
+        };
         return Err(ChartError(msg));
     }
     let mut ch = chart.clone();
@@ -134,7 +144,11 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
             e
         }
     })?;
-    let caps = Capabilities::new(opts.helm_major, opts.kube_version.clone(), &opts.api_versions);
+    let caps = Capabilities::new(
+        opts.helm_major,
+        opts.kube_version.clone(),
+        &opts.api_versions,
+    );
     let values = coalesce_values(&ch, &opts.user_values)?;
     if !opts.skip_schema_validation {
         validate_chart(&ch, &values, opts.helm_major)?;
@@ -151,10 +165,24 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
     let release = opts.release.to_value();
     let mut units = Vec::new();
     let top_values = Value::Map(MapType::Values, values.clone());
-    build(&ch, None, &top_values, &release, &caps, ch.name(), opts.helm_major, &mut units);
+    build(
+        &ch,
+        None,
+        &top_values,
+        &release,
+        &caps,
+        ch.name(),
+        opts.helm_major,
+        &mut units,
+    );
     let mut crds = Vec::new();
     collect_crds(&ch, ch.name(), &mut crds);
-    Ok(Prepared { units, crds, chart: ch, values })
+    Ok(Prepared {
+        units,
+        crds,
+        chart: ch,
+        values,
+    })
 }
 
 /// helm's `recAllTpls`: builds the chart's context map, recursing into subcharts, and records
@@ -174,7 +202,10 @@ fn build(
     let chart_value = if helm_major >= 4 {
         ch.metadata.to_chart_map(is_root)
     } else {
-        Value::object(ChartStruct { md: ch.metadata.clone(), is_root })
+        Value::object(ChartStruct {
+            md: ch.metadata.clone(),
+            is_root,
+        })
     };
     let values = match parent {
         None => root_values.clone(),
@@ -184,7 +215,9 @@ fn build(
                 _ => None,
             });
             match section {
-                Some(Value::Map(MapType::Interface | MapType::Values, m)) => Value::Map(MapType::Values, m),
+                Some(Value::Map(MapType::Interface | MapType::Values, m)) => {
+                    Value::Map(MapType::Values, m)
+                }
                 _ => Value::Map(MapType::Values, MapRef::default()),
             }
         }
@@ -196,11 +229,23 @@ fn build(
     next.insert("Release".to_string(), release.clone());
     next.insert("Capabilities".to_string(), caps.clone());
     next.insert("Values".to_string(), values);
-    next.insert("Subcharts".to_string(), Value::Map(MapType::Interface, subcharts.clone()));
+    next.insert(
+        "Subcharts".to_string(),
+        Value::Map(MapType::Interface, subcharts.clone()),
+    );
     let next_map = MapRef::new(next);
     for child in &ch.dependencies {
         let child_path = format!("{full_path}/charts/{}", child.name());
-        let ctx = build(child, Some(&next_map), root_values, release, caps, &child_path, helm_major, units);
+        let ctx = build(
+            child,
+            Some(&next_map),
+            root_values,
+            release,
+            caps,
+            &child_path,
+            helm_major,
+            units,
+        );
         subcharts.insert(child.name(), ctx);
     }
     let context = Value::Map(MapType::Interface, next_map);
@@ -223,9 +268,16 @@ fn build(
 
 fn collect_crds(ch: &Chart, full_path: &str, out: &mut Vec<CrdFile>) {
     for f in &ch.files {
-        let ext = f.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let ext = f
+            .name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
         if f.name.starts_with("crds/") && matches!(ext.as_str(), "yaml" | "yml" | "json") {
-            out.push(CrdFile { filename: format!("{full_path}/{}", f.name), data: f.data.clone() });
+            out.push(CrdFile {
+                filename: format!("{full_path}/{}", f.name),
+                data: f.data.clone(),
+            });
         }
     }
     for d in &ch.dependencies {
@@ -244,7 +296,10 @@ mod tests {
         load_files(
             files
                 .iter()
-                .map(|(n, t)| ChartFile { name: n.to_string(), data: t.as_bytes().into() })
+                .map(|(n, t)| ChartFile {
+                    name: n.to_string(),
+                    data: t.as_bytes().into(),
+                })
                 .collect(),
         )
         .unwrap()
@@ -272,20 +327,54 @@ mod tests {
         let p = prepare(&parent(), &RenderOptions::default()).unwrap();
         let mut names: Vec<_> = p.units.iter().map(|u| u.name.as_str()).collect();
         names.sort();
-        assert_eq!(names, ["c/charts/subby/templates/s.yaml", "c/templates/_h.tpl", "c/templates/t.yaml"]);
+        assert_eq!(
+            names,
+            [
+                "c/charts/subby/templates/s.yaml",
+                "c/templates/_h.tpl",
+                "c/templates/t.yaml"
+            ]
+        );
         let s = p.units.iter().find(|u| u.name.ends_with("s.yaml")).unwrap();
         let ctx = s.context.as_map().unwrap();
-        assert_eq!(ctx.get("Values").unwrap().format_v(), "map[global:map[] x:2 y:1]");
+        assert_eq!(
+            ctx.get("Values").unwrap().format_v(),
+            "map[global:map[] x:2 y:1]"
+        );
         assert_eq!(ctx.get("Values").unwrap().type_name(), "common.Values");
-        assert_eq!(s.template.format_v(), "map[BasePath:c/charts/subby/templates Name:c/charts/subby/templates/s.yaml]");
-        let chart_name = ctx.get("Chart").unwrap().as_map().unwrap().get("Name").unwrap();
+        assert_eq!(
+            s.template.format_v(),
+            "map[BasePath:c/charts/subby/templates Name:c/charts/subby/templates/s.yaml]"
+        );
+        let chart_name = ctx
+            .get("Chart")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("Name")
+            .unwrap();
         assert_eq!(chart_name.format_v(), "subby");
         let t = p.units.iter().find(|u| u.name.ends_with("t.yaml")).unwrap();
         let root = t.context.as_map().unwrap();
         // .Values.subby and the subchart's .Values are the same map.
-        let sub_vals = root.get("Values").unwrap().as_map().unwrap().get("subby").unwrap();
-        assert!(sub_vals.as_map().unwrap().ptr_eq(ctx.get("Values").unwrap().as_map().unwrap()));
-        assert!(root.get("Subcharts").unwrap().as_map().unwrap().get("subby").is_some());
+        let sub_vals = root
+            .get("Values")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("subby")
+            .unwrap();
+        assert!(sub_vals
+            .as_map()
+            .unwrap()
+            .ptr_eq(ctx.get("Values").unwrap().as_map().unwrap()));
+        assert!(root
+            .get("Subcharts")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("subby")
+            .is_some());
         let crds: Vec<_> = p.crds.iter().map(|c| c.filename.as_str()).collect();
         assert_eq!(crds, ["c/crds/c.yaml", "c/charts/subby/crds/d.yaml"]);
         assert!(p.units.iter().any(|u| u.is_partial()));
@@ -299,9 +388,15 @@ mod tests {
         assert_eq!(p.units.len(), 2);
         let mut o = RenderOptions::default();
         parse_into("subby=x", &o.user_values, Mode::Typed).unwrap();
-        assert_eq!(prepare(&parent(), &o).unwrap_err().0, "chart dependencies processing failed: type mismatch on subby: %!t(string=x)");
+        assert_eq!(
+            prepare(&parent(), &o).unwrap_err().0,
+            "chart dependencies processing failed: type mismatch on subby: %!t(string=x)"
+        );
         o.helm_major = 3;
-        assert_eq!(prepare(&parent(), &o).unwrap_err().0, "type mismatch on subby: %!t(string=x)");
+        assert_eq!(
+            prepare(&parent(), &o).unwrap_err().0,
+            "type mismatch on subby: %!t(string=x)"
+        );
         let mut c = parent();
         c.metadata.kube_version = "<1.20".into();
         assert_eq!(
@@ -310,12 +405,27 @@ mod tests {
         );
         let mut c = parent();
         c.metadata.chart_type = "library".into();
-        assert_eq!(prepare(&c, &RenderOptions::default()).unwrap_err().0, "library charts are not installable");
+        assert_eq!(
+            prepare(&c, &RenderOptions::default()).unwrap_err().0,
+            "library charts are not installable"
+        );
         let mut c = parent();
         c.dependencies.clear();
-        assert!(prepare(&c, &RenderOptions::default()).unwrap_err().0.ends_with("missing in charts/ directory: sub"));
-        let o = RenderOptions { release: ReleaseOptions { name: "Bad".into(), ..Default::default() }, ..Default::default() };
-        assert!(prepare(&parent(), &o).unwrap_err().0.starts_with("release name check failed: release name \"Bad\": invalid release name"));
+        assert!(prepare(&c, &RenderOptions::default())
+            .unwrap_err()
+            .0
+            .ends_with("missing in charts/ directory: sub"));
+        let o = RenderOptions {
+            release: ReleaseOptions {
+                name: "Bad".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(prepare(&parent(), &o)
+            .unwrap_err()
+            .0
+            .starts_with("release name check failed: release name \"Bad\": invalid release name"));
     }
 
     /// The `g` toy chart, checked against helm 4.1.4 (`y` renamed `yy`: YAML 1.1 makes `y` a
@@ -336,10 +446,19 @@ mod tests {
             ),
             ("charts/sub/templates/s.yaml", ""),
         ]);
-        let mut o = RenderOptions::default();
+        let o = RenderOptions::default();
         parse_into("m.a=null,newnull=null", &o.user_values, Mode::Typed).unwrap();
         let p = prepare(&c, &o).unwrap();
-        let ctx = |suffix: &str| p.units.iter().find(|u| u.name.ends_with(suffix)).unwrap().context.as_map().unwrap().clone();
+        let ctx = |suffix: &str| {
+            p.units
+                .iter()
+                .find(|u| u.name.ends_with(suffix))
+                .unwrap()
+                .context
+                .as_map()
+                .unwrap()
+                .clone()
+        };
         let sub = "map[exports:map[data:map[exported:e other:o]] global:map[g:parent gm:map[p:1 s:2] subonly:s] own:1 tbl:map[t:1] x:2 yy:1]";
         assert_eq!(ctx("s.yaml").get("Values").unwrap().format_v(), sub);
         assert_eq!(

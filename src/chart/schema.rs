@@ -16,10 +16,17 @@ pub fn to_json(v: &Value) -> Json {
     match v {
         Value::Missing | Value::Nil => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
         Value::String(s) => Json::String(s.to_string()),
         Value::List(_, items) => Json::Array(items.iter().map(to_json).collect()),
-        Value::Map(_, m) => Json::Object(m.entries().into_iter().map(|(k, v)| (k, to_json(&v))).collect()),
+        Value::Map(_, m) => Json::Object(
+            m.entries()
+                .into_iter()
+                .map(|(k, v)| (k, to_json(&v)))
+                .collect(),
+        ),
         Value::Object(o) => to_json(&o.to_data()),
         other => match other.as_int() {
             Some(i) => Json::Number(i.into()),
@@ -33,7 +40,9 @@ pub fn to_json(v: &Value) -> Json {
 fn normalise(j: Json) -> Json {
     match j {
         Json::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 && !n.is_i64() => Json::Number((f as i64).into()),
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 && !n.is_i64() => {
+                Json::Number((f as i64).into())
+            }
             _ => Json::Number(n),
         },
         Json::Array(a) => Json::Array(a.into_iter().map(normalise).collect()),
@@ -64,7 +73,12 @@ pub fn validate_chart(ch: &Chart, values: &MapRef, helm_major: u32) -> Result<()
     }
 }
 
-fn validate_rec(ch: &Chart, values: &MapRef, helm_major: u32, sb: &mut String) -> Result<(), ChartError> {
+fn validate_rec(
+    ch: &Chart,
+    values: &MapRef,
+    helm_major: u32,
+    sb: &mut String,
+) -> Result<(), ChartError> {
     if let Some(schema) = &ch.schema {
         if let Err(e) = validate_single(values, schema, helm_major) {
             sb.push_str(&format!("{}:\n{e}", ch.name()));
@@ -73,7 +87,9 @@ fn validate_rec(ch: &Chart, values: &MapRef, helm_major: u32, sb: &mut String) -
     for sub in &ch.dependencies {
         match values.get(sub.name()) {
             None | Some(Value::Nil) => {}
-            Some(Value::Map(MapType::Interface | MapType::Values, m)) => validate_rec(sub, &m, helm_major, sb)?,
+            Some(Value::Map(MapType::Interface | MapType::Values, m)) => {
+                validate_rec(sub, &m, helm_major, sb)?
+            }
             Some(other) => sb.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map), got {}\n",
                 sub.name(),
@@ -116,7 +132,9 @@ pub fn validate_single(values: &MapRef, schema: &[u8], helm_major: u32) -> Resul
 }
 
 fn pointer(segs: &[String]) -> String {
-    segs.iter().map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1"))).collect()
+    segs.iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
 }
 
 /// How many schema and instance segments the applicator at `s[i]` consumes, when it descends
@@ -126,7 +144,9 @@ fn descend(s: &[String], i: usize) -> Option<(usize, usize)> {
         "properties" | "patternProperties" => (s.len() > i + 2).then_some((2, 1)),
         "additionalProperties" => (s.len() > i + 1).then_some((1, 1)),
         "items" | "prefixItems" => {
-            let idx = s.get(i + 1).is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit()));
+            let idx = s
+                .get(i + 1)
+                .is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit()));
             let n = if idx { 2 } else { 1 };
             (s.len() > i + n).then_some((n, 1))
         }
@@ -134,9 +154,12 @@ fn descend(s: &[String], i: usize) -> Option<(usize, usize)> {
     }
 }
 
+/// A child of a group: its key, its errors, and how far it descends (for subgroups).
+type Child<'a> = (String, Vec<&'a Leaf>, Option<(usize, usize)>);
+
 fn render_group(leaves: &[&Leaf], sdepth: usize, idepth: usize, indent: usize, out: &mut String) {
     // Children in first-seen order: either direct keyword failures or subgroups.
-    let mut order: Vec<(String, Vec<&Leaf>, Option<(usize, usize)>)> = Vec::new();
+    let mut order: Vec<Child> = Vec::new();
     for l in leaves {
         let (key, step) = match descend(&l.schema, sdepth) {
             Some(step) => {
@@ -149,7 +172,17 @@ fn render_group(leaves: &[&Leaf], sdepth: usize, idepth: usize, indent: usize, o
             }
             None => {
                 let kw = l.schema.get(sdepth).cloned().unwrap_or_default();
-                (format!("leaf:{kw}:{}", if kw == "required" { String::new() } else { l.schema.join("/") }), None)
+                (
+                    format!(
+                        "leaf:{kw}:{}",
+                        if kw == "required" {
+                            String::new()
+                        } else {
+                            l.schema.join("/")
+                        }
+                    ),
+                    None,
+                )
             }
         };
         match order.iter_mut().find(|(k, _, _)| *k == key) {
@@ -166,7 +199,9 @@ fn render_group(leaves: &[&Leaf], sdepth: usize, idepth: usize, indent: usize, o
                     let names: Vec<String> = group
                         .iter()
                         .filter_map(|l| match &l.kind {
-                            ValidationErrorKind::Required { property } => Some(quote(&json_str(property))),
+                            ValidationErrorKind::Required { property } => {
+                                Some(quote(&json_str(property)))
+                            }
                             _ => None,
                         })
                         .collect();
@@ -270,10 +305,16 @@ fn v4_message(l: &Leaf) -> String {
             format!("got {}, want {}", json_type(v), want.join(" or "))
         }
         K::Required { property } => format!("missing property {}", quote(&json_str(property))),
-        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => format!(
-            "additional properties {} not allowed",
-            unexpected.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
-        ),
+        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
+            format!(
+                "additional properties {} not allowed",
+                unexpected
+                    .iter()
+                    .map(|s| quote(s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
         K::Enum { options } => {
             let opts: Vec<Json> = options.as_array().cloned().unwrap_or_default();
             if opts.iter().any(|o| o.is_array() || o.is_object()) {
@@ -281,7 +322,10 @@ fn v4_message(l: &Leaf) -> String {
             } else if opts.len() == 1 {
                 format!("value must be {}", display(&opts[0]))
             } else {
-                format!("value must be one of {}", opts.iter().map(display).collect::<Vec<_>>().join(", "))
+                format!(
+                    "value must be one of {}",
+                    opts.iter().map(display).collect::<Vec<_>>().join(", ")
+                )
             }
         }
         K::Constant { expected_value } => match expected_value {
@@ -290,10 +334,22 @@ fn v4_message(l: &Leaf) -> String {
         },
         K::Minimum { limit } => format!("minimum: got {}, want {}", go_num(v), go_num(limit)),
         K::Maximum { limit } => format!("maximum: got {}, want {}", go_num(v), go_num(limit)),
-        K::ExclusiveMinimum { limit } => format!("exclusiveMinimum: got {}, want {}", go_num(v), go_num(limit)),
-        K::ExclusiveMaximum { limit } => format!("exclusiveMaximum: got {}, want {}", go_num(v), go_num(limit)),
+        K::ExclusiveMinimum { limit } => format!(
+            "exclusiveMinimum: got {}, want {}",
+            go_num(v),
+            go_num(limit)
+        ),
+        K::ExclusiveMaximum { limit } => format!(
+            "exclusiveMaximum: got {}, want {}",
+            go_num(v),
+            go_num(limit)
+        ),
         K::MultipleOf { multiple_of } => {
-            format!("multipleOf: got {}, want {}", go_num(v), format_float(*multiple_of, FloatFmt::G))
+            format!(
+                "multipleOf: got {}, want {}",
+                go_num(v),
+                format_float(*multiple_of, FloatFmt::G)
+            )
         }
         K::MinLength { limit } => format!("minLength: got {}, want {limit}", count(v)),
         K::MaxLength { limit } => format!("maxLength: got {}, want {limit}", count(v)),
@@ -301,7 +357,11 @@ fn v4_message(l: &Leaf) -> String {
         K::MaxItems { limit } => format!("maxItems: got {}, want {limit}", count(v)),
         K::MinProperties { limit } => format!("minProperties: got {}, want {limit}", count(v)),
         K::MaxProperties { limit } => format!("maxProperties: got {}, want {limit}", count(v)),
-        K::Pattern { pattern } => format!("{} does not match pattern {}", quote(&json_str(v)), quote(pattern)),
+        K::Pattern { pattern } => format!(
+            "{} does not match pattern {}",
+            quote(&json_str(v)),
+            quote(pattern)
+        ),
         K::Format { format } => format!("{} is not valid {format}", display(v)),
         K::Not { .. } => "not failed".into(),
         K::AnyOf => "anyOf failed".into(),
@@ -322,27 +382,42 @@ fn v4_message(l: &Leaf) -> String {
             }
             format!("items at {} and {} are equal", pair.0, pair.1)
         }
-        K::AdditionalItems { limit } => format!("last {} additionalItem(s) not allowed", count(v).saturating_sub(*limit)),
+        K::AdditionalItems { limit } => format!(
+            "last {} additionalItem(s) not allowed",
+            count(v).saturating_sub(*limit)
+        ),
         other => format!("{other:?}"),
     }
 }
 
 fn v3_type(v: &Json) -> &'static str {
     match v {
-        Json::Number(n) if n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => "integer",
+        Json::Number(n)
+            if n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) =>
+        {
+            "integer"
+        }
         other => json_type(other),
     }
 }
 
 fn v3_messages(l: &Leaf) -> Vec<String> {
     use ValidationErrorKind as K;
-    let field = if l.inst.is_empty() { "(root)".to_string() } else { l.inst.join(".") };
+    let field = if l.inst.is_empty() {
+        "(root)".to_string()
+    } else {
+        l.inst.join(".")
+    };
     let last = l.inst.last().cloned().unwrap_or_else(|| "(root)".into());
     let v = &l.value;
     let msg = match &l.kind {
         K::Type { kind } => {
             let want = type_names(kind);
-            let exp = if want.len() == 1 { want[0].clone() } else { format!("[{}]", want.join(",")) };
+            let exp = if want.len() == 1 {
+                want[0].clone()
+            } else {
+                format!("[{}]", want.join(","))
+            };
             format!("Invalid type. Expected: {exp}, given: {}", v3_type(v))
         }
         K::Required { property } => format!("{} is required", json_str(property)),
@@ -354,14 +429,24 @@ fn v3_messages(l: &Leaf) -> Vec<String> {
         }
         K::Enum { options } => format!(
             "{last} must be one of the following: {}",
-            options.as_array().cloned().unwrap_or_default().iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")
+            options
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|o| o.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         K::Constant { expected_value } => format!("{last} does not match: {expected_value}"),
         K::Minimum { limit } => format!("Must be greater than or equal to {}", go_num(limit)),
         K::Maximum { limit } => format!("Must be less than or equal to {}", go_num(limit)),
         K::ExclusiveMinimum { limit } => format!("Must be greater than {}", go_num(limit)),
         K::ExclusiveMaximum { limit } => format!("Must be less than {}", go_num(limit)),
-        K::MultipleOf { multiple_of } => format!("Must be a multiple of {}", format_float(*multiple_of, FloatFmt::G)),
+        K::MultipleOf { multiple_of } => format!(
+            "Must be a multiple of {}",
+            format_float(*multiple_of, FloatFmt::G)
+        ),
         K::MinLength { limit } => format!("String length must be greater than or equal to {limit}"),
         K::MaxLength { limit } => format!("String length must be less than or equal to {limit}"),
         K::MinItems { limit } => format!("Array must have at least {limit} items"),
@@ -372,7 +457,9 @@ fn v3_messages(l: &Leaf) -> Vec<String> {
         K::Format { format } => format!("Does not match format '{format}'"),
         K::UniqueItems => "array items must be unique".into(),
         K::AnyOf => "Must validate at least one schema (anyOf)".into(),
-        K::OneOfNotValid | K::OneOfMultipleValid => "Must validate one and only one schema (oneOf)".into(),
+        K::OneOfNotValid | K::OneOfMultipleValid => {
+            "Must validate one and only one schema (oneOf)".into()
+        }
         K::Not { .. } => "Must not validate the schema (not)".into(),
         K::FalseSchema => "False always fails validation".into(),
         other => format!("{other:?}"),
@@ -390,7 +477,9 @@ mod tests {
         for s in sets {
             parse_into(s, &m, Mode::Typed).unwrap();
         }
-        validate_single(&m, schema.as_bytes(), major).err().unwrap_or_default()
+        validate_single(&m, schema.as_bytes(), major)
+            .err()
+            .unwrap_or_default()
     }
 
     const S: &str = r#"{"properties":{"replicas":{"type":"string"},"b":{"type":"integer"},
@@ -404,21 +493,43 @@ mod tests {
         //   - at '/o': missing properties 'a', 'b'
         //   - at '/o/z': got number, want boolean
         let out = check(S, &["replicas=1", "o.z=1"], 4);
-        assert!(out.contains("- at '/replicas': got number, want string\n"), "{out}");
+        assert!(
+            out.contains("- at '/replicas': got number, want string\n"),
+            "{out}"
+        );
         assert!(out.contains("- at '/o': validation failed\n  - at '/o': missing properties 'a', 'b'\n  - at '/o/z': got number, want boolean\n"), "{out}");
         assert_eq!(check(S, &["b=2"], 4), "");
-        let e = check(r#"{"properties":{"e":{"enum":["a","b"]},"s":{"minLength":3}},"required":["name"]}"#, &["e=c", "s=ab", "name=x"], 4);
-        assert!(e.contains("- at '/e': value must be one of 'a', 'b'\n"), "{e}");
+        let e = check(
+            r#"{"properties":{"e":{"enum":["a","b"]},"s":{"minLength":3}},"required":["name"]}"#,
+            &["e=c", "s=ab", "name=x"],
+            4,
+        );
+        assert!(
+            e.contains("- at '/e': value must be one of 'a', 'b'\n"),
+            "{e}"
+        );
         assert!(e.contains("- at '/s': minLength: got 2, want 3\n"), "{e}");
-        assert_eq!(check(r#"{"required":["name"]}"#, &[], 4), "- at '': missing property 'name'\n");
+        assert_eq!(
+            check(r#"{"required":["name"]}"#, &[], 4),
+            "- at '': missing property 'name'\n"
+        );
     }
 
     #[test]
     fn helm3_format() {
         // helm 3.18.0: - replicas: Invalid type. Expected: string, given: integer / - o: a is required
         let out = check(S, &["replicas=1", "o.z=1"], 3);
-        assert!(out.contains("- replicas: Invalid type. Expected: string, given: integer\n"), "{out}");
-        assert!(out.contains("- o: a is required\n- o: b is required\n"), "{out}");
-        assert!(out.contains("- o.z: Invalid type. Expected: boolean, given: integer\n"), "{out}");
+        assert!(
+            out.contains("- replicas: Invalid type. Expected: string, given: integer\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("- o: a is required\n- o: b is required\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("- o.z: Invalid type. Expected: boolean, given: integer\n"),
+            "{out}"
+        );
     }
 }

@@ -55,7 +55,10 @@ impl Version {
                     .map_err(|_| "error parsing version segment".to_string()),
             }
         };
-        let pre = caps.get(5).map(|m| m.as_str().to_string()).unwrap_or_default();
+        let pre = caps
+            .get(5)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
         for part in pre.split('.').filter(|_| !pre.is_empty()) {
             if part.len() > 1 && part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err("version segment starts with 0".into());
@@ -66,7 +69,10 @@ impl Version {
             minor: seg(2)?,
             patch: seg(3)?,
             pre,
-            metadata: caps.get(8).map(|m| m.as_str().to_string()).unwrap_or_default(),
+            metadata: caps
+                .get(8)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default(),
         })
     }
 
@@ -86,7 +92,10 @@ impl Version {
 fn compare_pre(a: &str, b: &str) -> Ordering {
     let (pa, pb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
     for i in 0..pa.len().max(pb.len()) {
-        let (s, o) = (pa.get(i).copied().unwrap_or(""), pb.get(i).copied().unwrap_or(""));
+        let (s, o) = (
+            pa.get(i).copied().unwrap_or(""),
+            pb.get(i).copied().unwrap_or(""),
+        );
         if s == o {
             continue;
         }
@@ -241,14 +250,13 @@ impl Constraint {
         if v.compare(c) == Ordering::Less {
             return false;
         }
-        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty
-        {
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
             return true;
         }
         if v.major != c.major {
             return false;
         }
-        !(v.minor != c.minor && !self.minor_dirty)
+        v.minor == c.minor || self.minor_dirty
     }
 }
 
@@ -264,7 +272,9 @@ pub fn constraint_matches(constraint: &str, version: &str) -> bool {
     let Some(groups) = parse_constraints(constraint) else {
         return false;
     };
-    groups.iter().any(|(cs, has_pre)| cs.iter().all(|c| c.check(&v, *has_pre)))
+    groups
+        .iter()
+        .any(|(cs, has_pre)| cs.iter().all(|c| c.check(&v, *has_pre)))
 }
 
 fn parse_constraints(text: &str) -> Option<Vec<(Vec<Constraint>, bool)>> {

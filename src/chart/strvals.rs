@@ -193,13 +193,24 @@ impl Parser<'_> {
     }
 
     /// Returns the list to store (None when Go would not store it) and the outcome.
-    fn list_item(&mut self, mut list: Vec<Value>, i: i64, level: usize) -> (Option<Vec<Value>>, Result<(), E>) {
+    fn list_item(
+        &mut self,
+        mut list: Vec<Value>,
+        i: i64,
+        level: usize,
+    ) -> (Option<Vec<Value>>, Result<(), E>) {
         if i < 0 {
-            return (Some(list), Err(format!("negative {i} index not allowed").into()));
+            return (
+                Some(list),
+                Err(format!("negative {i} index not allowed").into()),
+            );
         }
         let (k, last) = self.until(&['[', '.', '=']);
         if !k.is_empty() {
-            return (Some(list), Err(format!("unexpected data at end of array index: {k:?}").into()));
+            return (
+                Some(list),
+                Err(format!("unexpected data at end of array index: {k:?}").into()),
+            );
         }
         match last {
             None => (Some(list), Err(E::Eof)),
@@ -285,7 +296,10 @@ impl Parser<'_> {
         let mut it = serde_json::Deserializer::from_str(&rest).into_iter::<serde_json::Value>();
         match it.next() {
             Some(Ok(v)) => {
-                let used = rest.get(..it.byte_offset()).map(|s| s.chars().count()).unwrap_or(0);
+                let used = rest
+                    .get(..it.byte_offset())
+                    .map(|s| s.chars().count())
+                    .unwrap_or(0);
                 self.pos += used;
                 Ok(from_json(v))
             }
@@ -332,12 +346,18 @@ enum ListErr {
 
 fn set_index(mut list: Vec<Value>, i: i64, v: Value) -> (Option<Vec<Value>>, Result<(), E>) {
     if i < 0 {
-        return (Some(list), Err(format!("negative {i} index not allowed").into()));
+        return (
+            Some(list),
+            Err(format!("negative {i} index not allowed").into()),
+        );
     }
     if i > MAX_INDEX {
         return (
             Some(list),
-            Err(format!("index of {i} is greater than maximum supported index of {MAX_INDEX}").into()),
+            Err(
+                format!("index of {i} is greater than maximum supported index of {MAX_INDEX}")
+                    .into(),
+            ),
         );
     }
     let i = i as usize;
@@ -391,11 +411,13 @@ pub fn from_json(v: serde_json::Value) -> Value {
         serde_json::Value::Bool(b) => Value::Bool(b),
         serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
         serde_json::Value::String(s) => Value::from(s),
-        serde_json::Value::Array(a) => {
-            Value::List(SliceType::Interface, Arc::new(a.into_iter().map(from_json).collect()))
-        }
+        serde_json::Value::Array(a) => Value::List(
+            SliceType::Interface,
+            Arc::new(a.into_iter().map(from_json).collect()),
+        ),
         serde_json::Value::Object(o) => {
-            let m: BTreeMap<String, Value> = o.into_iter().map(|(k, v)| (k, from_json(v))).collect();
+            let m: BTreeMap<String, Value> =
+                o.into_iter().map(|(k, v)| (k, from_json(v))).collect();
             Value::Map(MapType::Interface, MapRef::new(m))
         }
     }
@@ -404,7 +426,11 @@ pub fn from_json(v: serde_json::Value) -> Value {
 /// Parses one `--set`-style argument into `dest` (helm's `ParseInto` and friends). Errors are
 /// helm's texts, without the `failed parsing --set data: ` prefix.
 pub fn parse_into(s: &str, dest: &MapRef, mode: Mode<'_>) -> Result<(), String> {
-    let mut p = Parser { s: s.chars().collect(), pos: 0, mode };
+    let mut p = Parser {
+        s: s.chars().collect(),
+        pos: 0,
+        mode,
+    };
     loop {
         match p.key(dest, 0) {
             Ok(()) => {}
@@ -505,11 +531,17 @@ fn literal_list_item(
     level: usize,
 ) -> (Option<Vec<Value>>, Result<(), E>) {
     if i < 0 {
-        return (Some(list), Err(format!("negative {i} index not allowed").into()));
+        return (
+            Some(list),
+            Err(format!("negative {i} index not allowed").into()),
+        );
     }
     let (k, last) = lit_until(c, pos, &['[', '.', '=']);
     if !k.is_empty() {
-        return (Some(list), Err(format!("unexpected data at end of array index: {k:?}").into()));
+        return (
+            Some(list),
+            Err(format!("unexpected data at end of array index: {k:?}").into()),
+        );
     }
     match last {
         None => (Some(list), Err(E::Eof)),
@@ -535,7 +567,10 @@ fn literal_list_item(
         _ => {
             let (iv, l) = lit_until(c, pos, &[']']);
             if l.is_none() {
-                return (Some(list), Err(format!("error parsing index: {EOF}").into()));
+                return (
+                    Some(list),
+                    Err(format!("error parsing index: {EOF}").into()),
+                );
             }
             let next = match go_atoi(&iv) {
                 Ok(n) => n,
@@ -572,7 +607,10 @@ mod tests {
 
     #[test]
     fn typed() {
-        assert_eq!(set_("a=1,b=true,c=NULL,d=007,e=1.5,f=,g=0").unwrap(), "map[a:1 b:true c:<nil> d:007 e:1.5 f: g:0]");
+        assert_eq!(
+            set_("a=1,b=true,c=NULL,d=007,e=1.5,f=,g=0").unwrap(),
+            "map[a:1 b:true c:<nil> d:007 e:1.5 f: g:0]"
+        );
         let m = MapRef::default();
         parse_into("a=1000000", &m, Mode::Typed).unwrap();
         assert_eq!(m.get("a").unwrap().type_name(), "int64");
@@ -588,15 +626,24 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(set_("a").unwrap_err(), "key \"a\" has no value");
-        assert_eq!(set_("a,b=1").unwrap_err(), "key \"a\" has no value (cannot end with ,)");
+        assert_eq!(
+            set_("a,b=1").unwrap_err(),
+            "key \"a\" has no value (cannot end with ,)"
+        );
         let m = MapRef::default();
         parse_into("a=1", &m, Mode::Typed).unwrap();
         assert_eq!(
             parse_into("a.b=2", &m, Mode::Typed).unwrap_err(),
             "unable to parse key: interface conversion: interface {} is int64, not map[string]interface {}"
         );
-        assert_eq!(set_("l[x]=1").unwrap_err(), "error parsing index: strconv.Atoi: parsing \"x\": invalid syntax");
-        assert_eq!(set_("l[70000]=1").unwrap_err(), "index of 70000 is greater than maximum supported index of 65536");
+        assert_eq!(
+            set_("l[x]=1").unwrap_err(),
+            "error parsing index: strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            set_("l[70000]=1").unwrap_err(),
+            "index of 70000 is greater than maximum supported index of 65536"
+        );
         assert_eq!(set_("l={a,b").unwrap_err(), "list must terminate with '}'");
         assert_eq!(set_("a.=1").unwrap_err(), "key map \"a\" has no value");
     }
@@ -608,11 +655,20 @@ mod tests {
         assert_eq!(m.get("a").unwrap().type_name(), "string");
         let m = MapRef::default();
         parse_into(r#"a={"x":1},b=[1,"y"],c=null"#, &m, Mode::Json).unwrap();
-        assert_eq!(Value::Map(MapType::Interface, m.clone()).format_v(), "map[a:map[x:1] b:[1 y] c:<nil>]");
-        assert_eq!(m.get("b").unwrap().as_list().unwrap()[0].type_name(), "float64");
+        assert_eq!(
+            Value::Map(MapType::Interface, m.clone()).format_v(),
+            "map[a:map[x:1] b:[1 y] c:<nil>]"
+        );
+        assert_eq!(
+            m.get("b").unwrap().as_list().unwrap()[0].type_name(),
+            "float64"
+        );
         let m = MapRef::default();
         parse_literal_into("a.b=x,y=z{}", &m).unwrap();
-        assert_eq!(Value::Map(MapType::Interface, m).format_v(), "map[a:map[b:x,y=z{}]]");
+        assert_eq!(
+            Value::Map(MapType::Interface, m).format_v(),
+            "map[a:map[b:x,y=z{}]]"
+        );
         let reader = |p: &str| -> Result<String, String> { Ok(format!("content of {p}")) };
         let m = MapRef::default();
         parse_into("f=path.txt", &m, Mode::File(&reader)).unwrap();

@@ -43,7 +43,8 @@ impl ValueOptions {
     ) -> Result<MapRef, ChartError> {
         let base = MapRef::default();
         for (name, text) in &self.value_files {
-            let m = load_values(text).map_err(|e| ChartError(format!("failed to parse {name}: {e}")))?;
+            let m = load_values(text)
+                .map_err(|e| ChartError(format!("failed to parse {name}: {e}")))?;
             merge_maps(&base, &m);
         }
         for v in &self.json_values {
@@ -53,7 +54,11 @@ impl ValueOptions {
                     .map_err(|_| ChartError(format!("failed parsing --set-json data JSON: {v}")))?;
                 match super::strvals::from_json(parsed) {
                     Value::Map(_, m) => merge_maps(&base, &m),
-                    _ => return Err(ChartError(format!("failed parsing --set-json data JSON: {v}"))),
+                    _ => {
+                        return Err(ChartError(format!(
+                            "failed parsing --set-json data JSON: {v}"
+                        )))
+                    }
                 }
             } else {
                 parse_into(v, &base, Mode::Json)
@@ -123,7 +128,11 @@ fn fmt_t(v: &Value) -> String {
             format!("[{}]", inner.join(" "))
         }
         Value::Map(_, m) => {
-            let inner: Vec<String> = m.entries().iter().map(|(k, v)| format!("%!t(string={k}):{}", fmt_t(v))).collect();
+            let inner: Vec<String> = m
+                .entries()
+                .iter()
+                .map(|(k, v)| format!("%!t(string={k}):{}", fmt_t(v)))
+                .collect();
             format!("map[{}]", inner.join(" "))
         }
         other => format!("%!t({}={})", other.type_name(), other.format_v()),
@@ -170,7 +179,10 @@ fn coalesce_deps(ch: &Chart, dest: &MapRef, prefix: &str, merge: bool) -> Result
             Some(v) => match as_table(&v) {
                 Some(m) => m,
                 None => {
-                    return Err(ChartError(format!("type mismatch on {name}: {}", fmt_t(&v))))
+                    return Err(ChartError(format!(
+                        "type mismatch on {name}: {}",
+                        fmt_t(&v)
+                    )))
                 }
             },
         };
@@ -326,7 +338,8 @@ fn process_enabled(c: &mut Chart, v: &MapRef, path: &str) -> Result<(), ChartErr
         .iter()
         .filter(|existing| {
             !reqs.iter().flatten().any(|r| {
-                existing.name() == r.name && constraint_matches(&r.version, &existing.metadata.version)
+                existing.name() == r.name
+                    && constraint_matches(&r.version, &existing.metadata.version)
             })
         })
         .cloned()
@@ -344,7 +357,13 @@ fn process_enabled(c: &mut Chart, v: &MapRef, path: &str) -> Result<(), ChartErr
         r.enabled = true;
     }
     let cvals = coalesce_values(c, v)?;
-    let reqs = c.metadata.dependencies.as_mut().map(|r| r.iter_mut().flatten()).into_iter().flatten();
+    let reqs = c
+        .metadata
+        .dependencies
+        .as_mut()
+        .map(|r| r.iter_mut().flatten())
+        .into_iter()
+        .flatten();
     let tags = table(&cvals, "tags");
     let mut rm = std::collections::BTreeSet::new();
     for r in reqs {
@@ -359,7 +378,7 @@ fn process_enabled(c: &mut Chart, v: &MapRef, path: &str) -> Result<(), ChartErr
                     }
                 }
             }
-            r.enabled = !(!has_true && has_false);
+            r.enabled = has_true || !has_false;
         }
         for cond in r.condition.trim().split(',') {
             if cond.is_empty() {
@@ -422,7 +441,11 @@ fn process_import_values(c: &mut Chart) -> Result<(), ChartError> {
         for iv in &r.import_values {
             match iv {
                 Value::Map(MapType::Interface, m) => {
-                    let fmt = |k: &str| m.get(k).map(|v| v.format_v()).unwrap_or_else(|| "<nil>".into());
+                    let fmt = |k: &str| {
+                        m.get(k)
+                            .map(|v| v.format_v())
+                            .unwrap_or_else(|| "<nil>".into())
+                    };
                     let (child, parent) = (fmt("child"), fmt("parent"));
                     out.push(string_map(&child, &parent));
                     if let Some(vv) = table(&cvals, &format!("{}.{child}", r.name)) {
@@ -464,14 +487,20 @@ mod tests {
         load_files(
             files
                 .iter()
-                .map(|(n, t)| ChartFile { name: n.to_string(), data: t.as_bytes().into() })
+                .map(|(n, t)| ChartFile {
+                    name: n.to_string(),
+                    data: t.as_bytes().into(),
+                })
                 .collect(),
         )
         .unwrap()
     }
 
     fn user(sets: &[&str]) -> MapRef {
-        let o = ValueOptions { values: sets.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+        let o = ValueOptions {
+            values: sets.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
         o.merge(&|_| Err("no".into())).unwrap()
     }
 
@@ -490,27 +519,46 @@ mod tests {
         };
         let m = o.merge(&|_| Err("x".into())).unwrap();
         assert_eq!(show(&m), "map[a:x b:[1]]");
-        let bad = ValueOptions { values: vec!["a".into()], ..Default::default() };
-        assert_eq!(bad.merge(&|_| Err("x".into())).unwrap_err().0, "failed parsing --set data: key \"a\" has no value");
+        let bad = ValueOptions {
+            values: vec!["a".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.merge(&|_| Err("x".into())).unwrap_err().0,
+            "failed parsing --set data: key \"a\" has no value"
+        );
     }
 
     #[test]
     fn coalescing() {
         let c = chart(&[
             ("Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
-            ("values.yaml", "m: {a: 1, b: 2}\nl: [1, 2]\ns: x\nd: {k: v}\n"),
+            (
+                "values.yaml",
+                "m: {a: 1, b: 2}\nl: [1, 2]\ns: x\nd: {k: v}\n",
+            ),
         ]);
-        let v = coalesce_values(&c, &user(&["m.a=null", "l={9}", "newnull=null", "d=scalar"])).unwrap();
+        let v = coalesce_values(
+            &c,
+            &user(&["m.a=null", "l={9}", "newnull=null", "d=scalar"]),
+        )
+        .unwrap();
         assert_eq!(show(&v), "map[d:scalar l:[9] m:map[b:2] newnull:<nil> s:x]");
     }
 
     fn parent_with_sub(parent_values: &str, extra_md: &str) -> Chart {
         let sub = chart(&[
             ("Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
-            ("values.yaml", "own: 1\nglobal: {subonly: s, g: sub}\nexports:\n  data: {exported: e}\n"),
+            (
+                "values.yaml",
+                "own: 1\nglobal: {subonly: s, g: sub}\nexports:\n  data: {exported: e}\n",
+            ),
         ]);
         let mut c = chart(&[
-            ("Chart.yaml", &format!("apiVersion: v2\nname: c\nversion: 0.1.0\n{extra_md}")),
+            (
+                "Chart.yaml",
+                &format!("apiVersion: v2\nname: c\nversion: 0.1.0\n{extra_md}"),
+            ),
             ("values.yaml", parent_values),
         ]);
         c.dependencies.push(sub);
@@ -527,7 +575,10 @@ mod tests {
         );
         let c = parent_with_sub("x: 1\n", "");
         let v = coalesce_values(&c, &MapRef::default()).unwrap();
-        assert!(v.get("global").is_none(), "root has no global unless defined");
+        assert!(
+            v.get("global").is_none(),
+            "root has no global unless defined"
+        );
         let err = coalesce_values(&c, &user(&["sub=x"])).unwrap_err();
         assert_eq!(err.0, "type mismatch on sub: %!t(string=x)");
     }
@@ -543,7 +594,10 @@ mod tests {
         assert_eq!(run(&[]), 1);
         assert_eq!(run(&["tags.extra=false"]), 0);
         assert_eq!(run(&["tags.extra=true", "off.enabled=false"]), 0);
-        assert_eq!(run(&["off.enabled=null", "global.offOn=true", "tags.extra=false"]), 1);
+        assert_eq!(
+            run(&["off.enabled=null", "global.offOn=true", "tags.extra=false"]),
+            1
+        );
     }
 
     #[test]
