@@ -471,4 +471,50 @@ mod tests {
             "[map[Alias:subby Condition:off.enabled,global.offOn Enabled:true ImportValues:[map[child:exports.data parent:.] map[child:own parent:imported] map[child:tbl parent:a.b]] Name:subby Repository: Tags:[extra] Version:>=0.1.0]]"
         );
     }
+
+    /// apiVersion v1: dependencies come from requirements.yaml, which stays visible in `.Files`
+    /// (checked against helm 4.1.4).
+    #[test]
+    fn v1_requirements() {
+        let c = chart(&[
+            ("Chart.yaml", "apiVersion: v1\nname: v1\nversion: 0.1.0\n"),
+            (
+                "requirements.yaml",
+                "dependencies:\n- name: sub\n  version: 0.1.0\n  condition: sub.on\n",
+            ),
+            ("templates/t.yaml", ""),
+            (
+                "charts/sub/Chart.yaml",
+                "apiVersion: v1\nname: sub\nversion: 0.1.0\n",
+            ),
+        ]);
+        let p = prepare(&c, &RenderOptions::default()).unwrap();
+        let ctx = p.units[0].context.as_map().unwrap().clone();
+        let deps = ctx
+            .get("Chart")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("Dependencies")
+            .unwrap();
+        assert_eq!(
+            deps.format_v(),
+            "[map[Alias: Condition:sub.on Enabled:true ImportValues:[] Name:sub Repository: Tags:[] Version:0.1.0]]"
+        );
+        assert_eq!(ctx.get("Files").unwrap().format_v(), "map[requirements.yaml:[100 101 112 101 110 100 101 110 99 105 101 115 58 10 45 32 110 97 109 101 58 32 115 117 98 10 32 32 118 101 114 115 105 111 110 58 32 48 46 49 46 48 10 32 32 99 111 110 100 105 116 105 111 110 58 32 115 117 98 46 111 110 10]]");
+        let o = RenderOptions::default();
+        parse_into("sub.on=false", &o.user_values, Mode::Typed).unwrap();
+        let p = prepare(&c, &o).unwrap();
+        let deps = p.units[0]
+            .context
+            .as_map()
+            .unwrap()
+            .get("Chart")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .get("Dependencies")
+            .unwrap();
+        assert_eq!(deps.format_v(), "[]");
+    }
 }
