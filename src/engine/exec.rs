@@ -68,14 +68,29 @@ impl Default for ExecOptions {
 }
 
 /// A set of parsed templates that can be executed many times, from many threads.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct TemplateSet {
     trees: HashMap<String, Arc<Tree>>,
+    helm_major: u32,
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        TemplateSet {
+            trees: HashMap::new(),
+            helm_major: 4,
+        }
+    }
 }
 
 /// Whether `name` is a function templates can call.
 pub fn has_function(name: &str) -> bool {
     name == "and" || name == "or" || funcs::lookup(name).is_some()
+}
+
+/// Whether `name` is in the function map of helm `major`: helm 3.18 has no `mustToYaml`.
+pub fn has_function_in(name: &str, major: u32) -> bool {
+    has_function(name) && !(major < 4 && name == "mustToYaml")
 }
 
 impl TemplateSet {
@@ -84,11 +99,21 @@ impl TemplateSet {
         TemplateSet::default()
     }
 
+    /// An empty set whose function map is helm `major`'s (3 or 4), which decides which
+    /// function names parse.
+    pub fn for_helm(major: u32) -> Self {
+        TemplateSet {
+            helm_major: major,
+            ..TemplateSet::default()
+        }
+    }
+
     /// Parses `text` as the template `name` (also its file name for error messages) and adds
     /// it and its `define`s to the set. A later non-empty definition replaces an earlier one,
     /// as Go's `AddParseTree` does; an empty one never replaces.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let trees = super::parser::parse(name, name, text, &has_function)?;
+        let major = self.helm_major;
+        let trees = super::parser::parse(name, name, text, &|n| has_function_in(n, major))?;
         for t in trees {
             associate(&mut self.trees, t);
         }
@@ -1260,7 +1285,8 @@ impl FuncCtx for Exec<'_> {
     }
 
     fn tpl(&mut self, text: &str, data: Value) -> FuncResult {
-        let trees = super::parser::parse("gotpl", "gotpl", text, &has_function).map_err(|e| {
+        let major = self.opts.helm_major;
+        let trees = super::parser::parse("gotpl", "gotpl", text, &|n| has_function_in(n, major)).map_err(|e| {
             FuncError::Msg(format!(
                 "cannot parse template {}: {e}",
                 super::lexer::go_quote(text)

@@ -20,8 +20,8 @@ pub fn helm_order(units: &[RenderUnit]) -> Vec<&RenderUnit> {
 }
 
 /// Parses every template of a prepared chart into one set, in helm's order.
-pub fn parse_units(units: &[RenderUnit]) -> Result<TemplateSet, Error> {
-    let mut set = TemplateSet::new();
+pub fn parse_units(units: &[RenderUnit], helm_major: u32) -> Result<TemplateSet, Error> {
+    let mut set = TemplateSet::for_helm(helm_major);
     for u in helm_order(units) {
         set.add(&u.name, &u.text)?;
     }
@@ -55,6 +55,6 @@ pub fn render_prepared(
     prepared: &Prepared,
     opts: &ExecOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
-    let set = parse_units(&prepared.units)?;
+    let set = parse_units(&prepared.units, opts.helm_major)?;
     execute_units(&set, prepared, opts)
 }

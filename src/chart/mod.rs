@@ -1,0 +1,96 @@
+//! helm's chart model and values pipeline: everything that happens before template execution.
+//!
+//! - [`load`]: a chart directory or `.tgz` into a [`Chart`] (with `.helmignore`, subcharts,
+//!   Chart.yaml validation).
+//! - [`strvals`] and [`values`]: user values (`-f`, `--set*`), coalescing with chart defaults,
+//!   dependency enablement, import-values, schema validation.
+//! - [`objects`]: the built-in template objects (`.Capabilities`, `.Files`, `.Chart`, …).
+//! - [`prepare`]: the entry point the renderer calls, yielding every template with its context.
+
+pub mod glob;
+pub mod ignore;
+pub mod load;
+pub mod metadata;
+pub mod objects;
+pub mod prepare;
+pub mod schema;
+pub mod semver;
+pub mod strvals;
+pub mod values;
+pub mod yamlio;
+
+use std::sync::Arc;
+
+use crate::engine::value::Value;
+
+pub use load::{load_chart, locate_chart};
+pub use metadata::{Dependency, Maintainer, Metadata};
+pub use prepare::{prepare, RenderOptions, RenderUnit};
+
+/// An error of the chart pipeline, carrying helm's exact message (without the `Error: `
+/// prefix the CLI adds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChartError(pub String);
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+impl From<String> for ChartError {
+    fn from(s: String) -> Self {
+        ChartError(s)
+    }
+}
+
+impl From<&str> for ChartError {
+    fn from(s: &str) -> Self {
+        ChartError(s.to_string())
+    }
+}
+
+/// A file of a chart, with its path relative to the chart root (`/`-separated).
+#[derive(Clone, Debug)]
+pub struct ChartFile {
+    /// Path inside the chart, e.g. `templates/cm.yaml` or `files/a.txt`.
+    pub name: String,
+    /// Raw contents (a UTF-8 BOM already removed, as helm does).
+    pub data: Arc<[u8]>,
+}
+
+/// A loaded chart: helm's `chart.Chart`.
+#[derive(Clone, Debug, Default)]
+pub struct Chart {
+    /// Chart.yaml (with requirements.yaml's dependencies for v1 charts). After
+    /// [`values::process_dependencies`], `name` is the alias for aliased subcharts.
+    pub metadata: Metadata,
+    /// Files under `templates/`, in load order.
+    pub templates: Vec<ChartFile>,
+    /// Files visible to `.Files`: everything but Chart.yaml, values.yaml, values.schema.json,
+    /// Chart.lock, requirements.lock, templates/ and charts/ (except `charts/*.prov`).
+    pub files: Vec<ChartFile>,
+    /// values.yaml, a `map[string]interface {}` (empty when absent).
+    pub values: Value,
+    /// values.schema.json, raw.
+    pub schema: Option<Arc<[u8]>>,
+    /// Subcharts, from `charts/`, sorted by directory or archive name.
+    pub dependencies: Vec<Chart>,
+}
+
+impl Chart {
+    /// The chart's name (Chart.yaml `name`, or the alias once dependencies are processed).
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    /// The default values as a map.
+    pub fn values_map(&self) -> crate::engine::value::MapRef {
+        match &self.values {
+            Value::Map(_, m) => m.clone(),
+            _ => crate::engine::value::MapRef::default(),
+        }
+    }
+}
