@@ -157,6 +157,9 @@ struct Composer<'a> {
     parser: Parser<&'a mut &'a [u8]>,
     anchors: HashMap<String, Arc<Node>>,
     in_progress: HashSet<String>,
+    /// Set when a newline was appended to the input (see [`with_composer`]): the byte length
+    /// of the padded input, so a block scalar that reaches it can drop the added line break.
+    padded_len: Option<usize>,
 }
 
 enum Frame {
@@ -227,10 +230,21 @@ impl Composer<'_> {
                 EventData::Scalar {
                     anchor,
                     tag,
-                    value,
+                    mut value,
                     style,
                     ..
                 } => {
+                    let block = matches!(
+                        style,
+                        libyaml_safer::ScalarStyle::Literal | libyaml_safer::ScalarStyle::Folded
+                    );
+                    if block
+                        && self.padded_len.is_some_and(|n| ev.end_mark.index as usize >= n)
+                        && value.ends_with('\n')
+                    {
+                        // The line break that ends this scalar is the one we appended.
+                        value.pop();
+                    }
                     let style = match style {
                         libyaml_safer::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
                         libyaml_safer::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
@@ -360,13 +374,24 @@ fn with_composer<R>(
     src: &str,
     f: impl FnOnce(&mut Composer<'_>) -> Result<R, YamlError>,
 ) -> Result<R, YamlError> {
-    let mut bytes: &[u8] = src.as_bytes();
+    // libyaml-safer panics on a block scalar that ends the input without a line break, where
+    // libyaml and go-yaml simply end the scalar. Parse with a line break appended and let the
+    // composer take it back off such a scalar.
+    let padded;
+    let (text, padded_len) = if !src.is_empty() && !src.ends_with('\n') {
+        padded = format!("{src}\n");
+        (padded.as_str(), Some(padded.len()))
+    } else {
+        (src, None)
+    };
+    let mut bytes: &[u8] = text.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut bytes);
     let mut c = Composer {
         parser,
         anchors: HashMap::new(),
         in_progress: HashSet::new(),
+        padded_len,
     };
     f(&mut c)
 }
