@@ -8,13 +8,9 @@
 //! stays honest.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
-use charttest::chart::objects::{KubeVersion, ReleaseOptions};
-use charttest::chart::prepare::{prepare, RenderOptions};
-use charttest::chart::values::ValueOptions;
-use charttest::chart::ChartFile;
-use charttest::engine::ExecOptions;
+use charttest::cli::template::{render_files, TemplateArgs};
+
 use serde_json::Value as Json;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -45,77 +41,41 @@ fn strs(case: &Json, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Renders a case natively: Ok(raw text of templates/t.yaml) or Err(stderr as the CLI prints).
+/// Renders a case natively through the CLI's own pipeline: Ok(raw text of templates/t.yaml)
+/// or Err(stderr as the CLI prints it).
 fn render(case: &Json, helm_major: u32) -> Result<String, String> {
-    let mut files = vec![ChartFile {
-        name: "Chart.yaml".into(),
-        data: Arc::from(case["chart_yaml"].as_str().unwrap_or("").as_bytes()),
-    }];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chart = dir.path().join("c");
+    let write = |name: &str, content: &str| {
+        let p = chart.join(name);
+        std::fs::create_dir_all(p.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(p, content).expect("write");
+    };
+    write("Chart.yaml", case["chart_yaml"].as_str().unwrap_or(""));
     if let Some(v) = case.get("values").and_then(Json::as_str) {
-        files.push(ChartFile {
-            name: "values.yaml".into(),
-            data: Arc::from(v.as_bytes()),
-        });
+        write("values.yaml", v);
     }
     if let Some(extra) = case.get("files").and_then(Json::as_object) {
         for (name, content) in extra {
-            files.push(ChartFile {
-                name: name.clone(),
-                data: Arc::from(content.as_str().unwrap_or("").as_bytes()),
-            });
+            write(name, content.as_str().unwrap_or(""));
         }
     }
-    files.push(ChartFile {
-        name: "templates/t.yaml".into(),
-        data: Arc::from(case["template"].as_str().unwrap_or("").as_bytes()),
-    });
-    let err = |m: String| format!("Error: {m}\n");
-    let hint = |m: String| format!("Error: {m}\n\nUse --debug flag to render out invalid YAML\n");
-    let vopts = ValueOptions {
-        values: strs(case, "set"),
-        string_values: strs(case, "set_string"),
-        json_values: strs(case, "set_json"),
-        ..ValueOptions::default()
-    };
-    let user_values = vopts
-        .merge(&|p: &str| Err(format!("open {p}: no such file or directory")))
-        .map_err(|e| err(e.0))?;
-    let chart = charttest::chart::load::load_files(files).map_err(|e| err(e.0))?;
-    let kube_version = match case.get("kube_version").and_then(Json::as_str) {
-        Some(k) => Some(
-            KubeVersion::parse(k, helm_major)
-                .map_err(|e| err(format!("invalid kube version '{k}': {e}")))?,
-        ),
-        None => None,
-    };
-    let ropts = RenderOptions {
-        helm_major,
-        release: ReleaseOptions {
-            name: case["release_name"].as_str().unwrap_or("rel").into(),
-            namespace: case["namespace"].as_str().unwrap_or("default").into(),
-            revision: 1,
-            is_upgrade: case["is_upgrade"].as_bool().unwrap_or(false),
-        },
-        user_values,
-        kube_version,
-        api_versions: strs(case, "api_versions"),
-        skip_schema_validation: false,
-    };
-    let prepared = prepare(&chart, &ropts).map_err(|e| {
-        if e.0.starts_with("chart requires kubeVersion") {
-            hint(e.0)
-        } else {
-            err(e.0)
-        }
-    })?;
-    let eopts = ExecOptions {
-        helm_major,
-        seed: Some(1),
-        ..ExecOptions::default()
-    };
-    let files = charttest::render::chart::render_prepared(&prepared, &eopts)
-        .map_err(|e| hint(e.helm_message()))?;
-    Ok(files.get("c/templates/t.yaml").cloned().unwrap_or_default())
+    write("templates/t.yaml", case["template"].as_str().unwrap_or(""));
+    let mut args = TemplateArgs::for_chart(chart.display().to_string());
+    args.args.insert(0, case["release_name"].as_str().unwrap_or("rel").to_string());
+    args.namespace = case["namespace"].as_str().unwrap_or("default").to_string();
+    args.set = strs(case, "set");
+    args.set_string = strs(case, "set_string");
+    args.set_json = strs(case, "set_json");
+    args.api_versions = strs(case, "api_versions");
+    args.kube_version = case.get("kube_version").and_then(Json::as_str).map(str::to_string);
+    args.is_upgrade = case["is_upgrade"].as_bool().unwrap_or(false);
+    args.helm_compat = helm_major;
+    args.seed = Some(1);
+    match render_files(&args) {
+        Ok(r) => Ok(r.files.get("c/templates/t.yaml").cloned().unwrap_or_default()),
+        Err(o) => Err(o.stderr),
+    }
 }
 
 fn known_differences() -> BTreeSet<String> {

@@ -169,8 +169,12 @@ impl Object for KubeVersion {
             _ => Err(format!("can't call method {name}")),
         }
     }
-    fn format_v(&self) -> String {
+    fn format_action(&self) -> String {
         self.string().to_string()
+    }
+    // String has a pointer receiver, so fmt sees a plain struct.
+    fn format_v(&self) -> String {
+        self.struct_fields()
     }
     fn format_nested(&self) -> String {
         self.struct_fields()

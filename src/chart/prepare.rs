@@ -246,9 +246,15 @@ fn build(
             helm_major,
             units,
         );
-        subcharts.insert(child.name(), ctx);
+        // `.Subcharts.<name>` is the plain map; only the template's own dot is typed Values.
+        let plain = match ctx {
+            Value::Map(_, m) => Value::Map(MapType::Interface, m),
+            other => other,
+        };
+        subcharts.insert(child.name(), plain);
     }
-    let context = Value::Map(MapType::Interface, next_map);
+    // helm hands each template a `common.Values`, so `.` has Values' methods too.
+    let context = Value::Map(MapType::Values, next_map);
     let base_path = super::load::clean_path(&format!("{full_path}/templates"));
     for t in &ch.templates {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);

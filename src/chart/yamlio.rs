@@ -13,7 +13,8 @@ pub fn parse_yaml(src: &str) -> Result<Value, String> {
     crate::engine::yaml::parse(src).map_err(|e| e.message().to_string())
 }
 
-/// helm's `toYaml` output (go-yaml v2, trailing newline kept).
+/// go-yaml v2 output with its trailing newline trimmed, as `.Files.AsConfig` and
+/// `.Files.AsSecrets` return it.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
-    crate::engine::yaml::to_yaml(v)
+    crate::engine::yaml::to_yaml(v).map(|s| s.strip_suffix('\n').map(str::to_string).unwrap_or(s))
 }

@@ -218,13 +218,26 @@ fn io_text(e: &std::io::Error) -> String {
     }
 }
 
-fn run_native(args: &TemplateArgs) -> Outcome {
+/// The rendered files of a chart (NOTES.txt included) and what output assembly needs.
+#[derive(Debug)]
+pub struct Rendered {
+    /// Every executed template's output, by template path, `<no value>` removed.
+    pub files: std::collections::BTreeMap<String, String>,
+    /// CRD files for `--include-crds`.
+    pub crds: Vec<CrdFile>,
+    /// The release name.
+    pub release_name: String,
+}
+
+/// Loads, prepares and renders the chart as `helm template` would, stopping before output
+/// assembly. A failure comes back as the complete outcome helm would print.
+pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
     let (name, chart_ref) = args.name_and_chart();
     let h = args.helm_compat;
     let kube_version = match &args.kube_version {
         Some(k) => match KubeVersion::parse(k, h) {
             Ok(v) => Some(v),
-            Err(e) => return Outcome::error(format!("invalid kube version '{k}': {e}")),
+            Err(e) => return Err(Outcome::error(format!("invalid kube version '{k}': {e}"))),
         },
         None => None,
     };
@@ -232,7 +245,7 @@ fn run_native(args: &TemplateArgs) -> Outcome {
     for f in &args.values {
         match read_file(f) {
             Ok(text) => value_files.push((f.clone(), text)),
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Err(Outcome::error(e)),
         }
     }
     let vopts = ValueOptions {
@@ -245,11 +258,11 @@ fn run_native(args: &TemplateArgs) -> Outcome {
     };
     let user_values = match vopts.merge(&read_file) {
         Ok(v) => v,
-        Err(e) => return Outcome::error(e.0),
+        Err(e) => return Err(Outcome::error(e.0)),
     };
     let chart = match locate_chart(&chart_ref).and_then(|p| load_chart(&p)) {
         Ok(c) => c,
-        Err(e) => return Outcome::error(e.0),
+        Err(e) => return Err(Outcome::error(e.0)),
     };
     let ropts = RenderOptions {
         helm_major: h,
@@ -267,9 +280,20 @@ fn run_native(args: &TemplateArgs) -> Outcome {
     let prepared = match prepare(&chart, &ropts) {
         Ok(p) => p,
         Err(e) if e.0.starts_with("chart requires kubeVersion") => {
-            return partial_error(&e.0, args.debug)
+            return Err(partial_error(&e.0, args.debug))
         }
-        Err(e) => return Outcome::error(e.0),
+        Err(e) if h >= 4 && e.0.starts_with("release name check failed: ") => {
+            // helm 4 also logs this one before returning it.
+            let mut o = Outcome::error(&e.0);
+            let detail = &e.0["release name check failed: ".len()..];
+            o.stderr = format!(
+                "level=ERROR msg=\"release name check failed\" error={}\n{}",
+                crate::engine::printf::quote(detail),
+                o.stderr
+            );
+            return Err(o);
+        }
+        Err(e) => return Err(Outcome::error(e.0)),
     };
     let mut eopts = ExecOptions {
         helm_major: h,
@@ -280,14 +304,13 @@ fn run_native(args: &TemplateArgs) -> Outcome {
     if let Some(now) = &args.now {
         match chrono::DateTime::parse_from_rfc3339(now) {
             Ok(t) => eopts.now = Some(t),
-            Err(e) => return Outcome::error(format!("--now {now}: {e} (use RFC 3339, e.g. 2024-01-02T03:04:05Z)")),
+            Err(e) => return Err(Outcome::error(format!("--now {now}: {e} (use RFC 3339, e.g. 2024-01-02T03:04:05Z)"))),
         }
     }
-    let mut files = match render::chart::render_prepared(&prepared, &eopts) {
+    let files = match render::chart::render_prepared(&prepared, &eopts) {
         Ok(f) => f,
-        Err(e) => return partial_error(&e.helm_message(), args.debug),
+        Err(e) => return Err(partial_error(&e.helm_message_for(h), args.debug)),
     };
-    render::drop_notes(&mut files);
     let crds: Vec<CrdFile> = prepared
         .crds
         .iter()
@@ -296,6 +319,23 @@ fn run_native(args: &TemplateArgs) -> Outcome {
             data: String::from_utf8_lossy(&c.data).into_owned(),
         })
         .collect();
+    Ok(Rendered {
+        files,
+        crds,
+        release_name: name,
+    })
+}
+
+fn run_native(args: &TemplateArgs) -> Outcome {
+    let Rendered {
+        mut files,
+        crds,
+        release_name,
+    } = match render_files(args) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    render::drop_notes(&mut files);
     let oopts = OutputOptions {
         include_crds: args.include_crds,
         show_only: args.show_only.clone(),
@@ -303,7 +343,7 @@ fn run_native(args: &TemplateArgs) -> Outcome {
         skip_tests: args.skip_tests,
         output_dir: args.output_dir.clone(),
         use_release_name: args.release_name,
-        release_name: name,
+        release_name,
     };
     match render::assemble(&files, &crds, &oopts) {
         Ok(a) => Outcome {

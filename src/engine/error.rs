@@ -214,6 +214,12 @@ impl Error {
     /// `execution error at (FILE:LINE:COL): MSG`, chains of template errors as a multi-line
     /// trace, and anything else as Go's own text.
     pub fn helm_message(&self) -> String {
+        self.helm_message_for(4)
+    }
+
+    /// [`Error::helm_message`] as helm `major` words it: helm 3.18 prints execution errors as
+    /// Go's single line, without helm 4's multi-line trace.
+    pub fn helm_message_for(&self, major: u32) -> String {
         let go = self.to_string();
         match self.kind {
             ErrorKind::Parse => {
@@ -235,6 +241,9 @@ impl Error {
                 }
                 if let Some(m) = self.fail_message() {
                     return format!("execution error at ({}): {m}", tokens[1]);
+                }
+                if major < 4 {
+                    return go;
                 }
                 let mut entries: Vec<TraceEntry> = Vec::new();
                 for text in self.chain_texts() {

@@ -20,7 +20,8 @@ pub struct Limits {
     pub max_steps: u64,
     /// Bytes of output per top-level execution, nested `include`s included.
     pub max_output: usize,
-    /// Nesting of `template`, `include` and `tpl` calls.
+    /// Nesting of `template`, `include` and `tpl` calls together. Go stops `template`
+    /// recursion at 100000 within one execution; this bounds everything else too.
     pub max_depth: usize,
 }
 
@@ -29,7 +30,7 @@ impl Default for Limits {
         Limits {
             max_steps: 50_000_000,
             max_output: 256 << 20,
-            max_depth: 10_000,
+            max_depth: 110_000,
         }
     }
 }
@@ -242,6 +243,8 @@ impl At<'_> {
 struct Frame<'t> {
     tree: &'t Tree,
     name: &'t str,
+    /// Go's `state.depth`: `template` nesting within one `ExecuteTemplate`.
+    tdepth: usize,
     vars: Vec<(String, Value)>,
     at: Option<At<'t>>,
 }
@@ -280,6 +283,9 @@ struct Exec<'s> {
     output: usize,
     depth: usize,
 }
+
+/// Go's `maxExecDepth` on 64-bit platforms.
+const GO_MAX_EXEC_DEPTH: usize = 100_000;
 
 const STACK_RED_ZONE: usize = 128 * 1024;
 const STACK_GROW: usize = 2 * 1024 * 1024;
@@ -324,12 +330,19 @@ impl<'s> Exec<'s> {
             )));
         };
         let mut out = String::new();
-        self.run_tree(&tree, name, Dot::concrete(data), &mut out)
+        self.run_tree(&tree, name, Dot::concrete(data), &mut out, 0)
             .map_err(FuncError::Nested)?;
         Ok(out)
     }
 
-    fn run_tree(&mut self, tree: &Tree, name: &str, dot: Dot, out: &mut String) -> EResult<()> {
+    fn run_tree(
+        &mut self,
+        tree: &Tree,
+        name: &str,
+        dot: Dot,
+        out: &mut String,
+        tdepth: usize,
+    ) -> EResult<()> {
         if self.depth >= self.opts.limits.max_depth {
             return Err(Box::new(Error {
                 kind: ErrorKind::Limit,
@@ -350,6 +363,7 @@ impl<'s> Exec<'s> {
         let mut frame = Frame {
             tree,
             name,
+            tdepth,
             vars: vec![("$".to_string(), dot.v.clone())],
             at: None,
         };
@@ -467,11 +481,17 @@ impl<'s> Exec<'s> {
                             format!("template {} not defined", super::lexer::go_quote(name)),
                         )));
                     };
+                    if f.tdepth >= GO_MAX_EXEC_DEPTH {
+                        return Err(Flow::Err(self.errorf(
+                            f,
+                            format!("exceeded maximum template depth ({GO_MAX_EXEC_DEPTH})"),
+                        )));
+                    }
                     let data = match pipe {
                         Some(p) => self.eval_pipeline(f, dot, p)?,
                         None => Value::Missing,
                     };
-                    self.run_tree(&tree, name, Dot::concrete(data), out)
+                    self.run_tree(&tree, name, Dot::concrete(data), out, f.tdepth + 1)
                         .map_err(Flow::Err)
                 }
             }
@@ -609,7 +629,6 @@ impl<'s> Exec<'s> {
             }
             Value::Int(n) | Value::Int64(n) => {
                 if ndecl > 1 {
-                    f.at = Some(At::Range(b));
                     return Err(Flow::Err(self.errorf(
                         f,
                         format!(
@@ -631,6 +650,15 @@ impl<'s> Exec<'s> {
                 }
             }
             Value::Missing | Value::Nil => {}
+            Value::Object(o) if o.kind_name() == "slice" => {
+                if let Value::List(_, items) = o.to_data() {
+                    for (i, item) in items.iter().enumerate() {
+                        ran = true;
+                        self.step(f)?;
+                        one(self, f, Value::Int(i as i64), Dot::concrete(item.clone()))?;
+                    }
+                }
+            }
             Value::Object(o) if o.kind_name() == "map" => {
                 // Map-like objects (helm's Files) range over their entries.
                 if let Value::Map(_, m) = o.to_data() {
@@ -642,7 +670,6 @@ impl<'s> Exec<'s> {
                 }
             }
             other => {
-                f.at = Some(At::Range(b));
                 return Err(Flow::Err(self.errorf(
                     f,
                     format!("range can't iterate over {}", other.format_v()),
@@ -1059,7 +1086,6 @@ impl<'s> Exec<'s> {
             }
             Arg::Field { idents, .. } => {
                 let v = self.eval_field_chain_arg(f, dot, dot.clone(), a, idents)?;
-                f.at = Some(At::Arg(a));
                 return self.validate_type(f, v, ty);
             }
             Arg::Variable { idents, .. } => {
@@ -1069,17 +1095,15 @@ impl<'s> Exec<'s> {
                 } else {
                     v
                 };
-                f.at = Some(At::Arg(a));
                 return self.validate_type(f, v, ty);
             }
             Arg::Pipe(p) => {
+                // Go reports a type mismatch at the last node the pipeline evaluated.
                 let v = self.eval_pipeline(f, dot, p)?;
-                f.at = Some(At::Arg(a));
                 return self.validate_type(f, v, ty);
             }
             Arg::Identifier { name, .. } => {
                 let v = self.eval_function(f, dot, name, At::Arg(a), &[], None)?;
-                f.at = Some(At::Arg(a));
                 return self.validate_type(f, v, ty);
             }
             Arg::Chain { node, fields, .. } => {
@@ -1087,7 +1111,6 @@ impl<'s> Exec<'s> {
                     return Err(self.errorf(f, format!("indirection through explicit nil in {a}")));
                 }
                 let recv = self.eval_arg(f, dot, None, node)?;
-                f.at = Some(At::Arg(a));
                 let v = self.eval_field_chain_arg(f, dot, Dot::concrete(recv), a, fields)?;
                 return self.validate_type(f, v, ty);
             }
@@ -1375,7 +1398,7 @@ mod tests {
             true
         );
         assert_eq!(one("{{range .nothing}}x{{else}}empty{{end}}"), "empty");
-        assert_eq!(one("{{range 3.5}}{{end}}"), "ERR: t:1:8\n  executing \"t\" at <{{range 3.5}}{{end}}>:\n    range can't iterate over 3.5");
+        assert_eq!(one("{{range 3.5}}{{end}}"), "ERR: t:1:8\n  executing \"t\" at <3.5>:\n    range can't iterate over 3.5");
         let mut m = BTreeMap::new();
         m.insert("b".to_string(), Value::Float(2.0));
         m.insert("a".to_string(), Value::Float(1.0));

@@ -236,6 +236,13 @@ pub trait Object: Send + Sync {
     /// How `fmt`'s `%v` prints the value at the top level (for pointers to structs that is
     /// `&{…}`, for Stringers the result of `String()`).
     fn format_v(&self) -> String;
+    /// How a template action prints it. text/template takes the address of an addressable
+    /// value to find a `String` method with a pointer receiver, which `fmt` (and so every
+    /// function given the value) does not: `{{ .Capabilities.KubeVersion }}` prints `v1.35.0`
+    /// while `{{ toString .Capabilities.KubeVersion }}` prints the struct.
+    fn format_action(&self) -> String {
+        self.format_v()
+    }
     /// How `%v` prints it nested inside a slice or map. Pointers print as addresses there,
     /// Stringers still as `String()`.
     fn format_nested(&self) -> String {
@@ -478,7 +485,7 @@ impl Value {
     pub fn to_output(&self) -> String {
         match self {
             Value::Missing | Value::Nil => "<no value>".into(),
-            Value::Object(o) => o.format_v(),
+            Value::Object(o) => o.format_action(),
             other => other.format_v(),
         }
     }

@@ -50,17 +50,24 @@ fn not(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
 
 fn len(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
     let v = arg(&args, 0);
-    let n = match &v {
-        Value::Missing | Value::Nil => {
+    // Objects that are Go maps or slices (helm's Files, VersionSet) have a length too.
+    let data = match &v {
+        Value::Object(o) if matches!(o.kind_name(), "map" | "slice") => o.to_data(),
+        other => other.clone(),
+    };
+    let n = match &data {
+        Value::Missing => {
             return Err(FuncError::msg(
                 "reflect: call of reflect.Value.Type on zero Value",
             ))
         }
+        // A nil interface argument: Go's indirect reports it as a nil pointer.
+        Value::Nil => return Err(FuncError::msg("len of nil pointer")),
         Value::String(s) => s.len(),
         Value::Bytes(b) => b.len(),
         Value::List(_, l) => l.len(),
         Value::Map(_, m) => m.len(),
-        other => return Err(FuncError::msg(format!("len of type {}", other.type_name()))),
+        _ => return Err(FuncError::msg(format!("len of type {}", v.type_name()))),
     };
     Ok(Value::Int(n as i64))
 }

@@ -83,6 +83,11 @@ pub fn list_items(
         Value::List(_, items) => Ok(Cow::Borrowed(items.as_slice())),
         Value::Bytes(b) => Ok(Cow::Owned(b.iter().map(|&x| Value::Uint8(x)).collect())),
         Value::Missing | Value::Nil => Err(FuncError::msg(NIL_DEREF)),
+        // Named slice types with methods (helm's VersionSet) are lists to reflection.
+        Value::Object(o) if o.kind_name() == "slice" => match o.to_data() {
+            Value::List(_, items) => Ok(Cow::Owned(items.as_ref().clone())),
+            _ => Err(FuncError::msg(refuse("slice"))),
+        },
         other => Err(FuncError::msg(refuse(&other.kind_name()))),
     }
 }
