@@ -62,18 +62,28 @@ fn render(case: &Json, helm_major: u32) -> Result<String, String> {
     }
     write("templates/t.yaml", case["template"].as_str().unwrap_or(""));
     let mut args = TemplateArgs::for_chart(chart.display().to_string());
-    args.args.insert(0, case["release_name"].as_str().unwrap_or("rel").to_string());
+    args.args.insert(
+        0,
+        case["release_name"].as_str().unwrap_or("rel").to_string(),
+    );
     args.namespace = case["namespace"].as_str().unwrap_or("default").to_string();
     args.set = strs(case, "set");
     args.set_string = strs(case, "set_string");
     args.set_json = strs(case, "set_json");
     args.api_versions = strs(case, "api_versions");
-    args.kube_version = case.get("kube_version").and_then(Json::as_str).map(str::to_string);
+    args.kube_version = case
+        .get("kube_version")
+        .and_then(Json::as_str)
+        .map(str::to_string);
     args.is_upgrade = case["is_upgrade"].as_bool().unwrap_or(false);
     args.helm_compat = helm_major;
     args.seed = Some(1);
     match render_files(&args) {
-        Ok(r) => Ok(r.files.get("c/templates/t.yaml").cloned().unwrap_or_default()),
+        Ok(r) => Ok(r
+            .files
+            .get("c/templates/t.yaml")
+            .cloned()
+            .unwrap_or_default()),
         Err(o) => Err(o.stderr),
     }
 }

@@ -89,7 +89,14 @@ impl KubeVersion {
                 helm_major,
             });
         }
-        let v = super::semver::Version::parse(s).map_err(|e| e.to_string())?;
+        // helm 3.18 pins semver 3.3, which capitalised this message.
+        let v = super::semver::Version::parse(s).map_err(|e| {
+            if e == "invalid semantic version" {
+                "Invalid Semantic Version".to_string()
+            } else {
+                e
+            }
+        })?;
         let mut text = format!("v{}.{}.{}", v.major, v.minor, v.patch);
         if !v.pre.is_empty() {
             text.push('-');

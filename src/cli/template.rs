@@ -179,7 +179,10 @@ pub fn run(args: &TemplateArgs) -> Outcome {
 }
 
 fn run_helm(args: &TemplateArgs) -> Outcome {
-    let bin = args.helm_bin.clone().unwrap_or_else(|| PathBuf::from("helm"));
+    let bin = args
+        .helm_bin
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("helm"));
     match Process::new(&bin).args(args.helm_args()).output() {
         Ok(o) => Outcome {
             exit: o.status.code().unwrap_or(1),
@@ -199,7 +202,9 @@ fn partial_error(msg: &str, debug: bool) -> Outcome {
     if debug {
         Outcome::error(msg)
     } else {
-        Outcome::error(format!("{msg}\n\nUse --debug flag to render out invalid YAML"))
+        Outcome::error(format!(
+            "{msg}\n\nUse --debug flag to render out invalid YAML"
+        ))
     }
 }
 
@@ -304,7 +309,11 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
     if let Some(now) = &args.now {
         match chrono::DateTime::parse_from_rfc3339(now) {
             Ok(t) => eopts.now = Some(t),
-            Err(e) => return Err(Outcome::error(format!("--now {now}: {e} (use RFC 3339, e.g. 2024-01-02T03:04:05Z)"))),
+            Err(e) => {
+                return Err(Outcome::error(format!(
+                    "--now {now}: {e} (use RFC 3339, e.g. 2024-01-02T03:04:05Z)"
+                )))
+            }
         }
     }
     let files = match render::chart::render_prepared(&prepared, &eopts) {

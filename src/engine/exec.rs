@@ -974,6 +974,17 @@ impl<'s> Exec<'s> {
         };
         let argv = self.eval_call_args(f, dot, name, func.sig, args, fin)?;
         match (func.imp)(self, argv) {
+            Ok(Value::String(s)) if s.len() > self.opts.limits.max_output => {
+                f.at = Some(err_at);
+                Err(self.limit(
+                    f,
+                    format!(
+                        "{name} returned {} bytes, over the {}-byte output budget: the template builds a runaway string",
+                        s.len(),
+                        self.opts.limits.max_output
+                    ),
+                ))
+            }
             Ok(v) => Ok(v),
             Err(err) => {
                 f.at = Some(err_at);
@@ -1309,12 +1320,13 @@ impl FuncCtx for Exec<'_> {
 
     fn tpl(&mut self, text: &str, data: Value) -> FuncResult {
         let major = self.opts.helm_major;
-        let trees = super::parser::parse("gotpl", "gotpl", text, &|n| has_function_in(n, major)).map_err(|e| {
-            FuncError::Msg(format!(
-                "cannot parse template {}: {e}",
-                super::lexer::go_quote(text)
-            ))
-        })?;
+        let trees = super::parser::parse("gotpl", "gotpl", text, &|n| has_function_in(n, major))
+            .map_err(|e| {
+                FuncError::Msg(format!(
+                    "cannot parse template {}: {e}",
+                    super::lexer::go_quote(text)
+                ))
+            })?;
         let mut overlay = HashMap::new();
         for t in trees {
             associate(&mut overlay, t);
@@ -1398,7 +1410,10 @@ mod tests {
             true
         );
         assert_eq!(one("{{range .nothing}}x{{else}}empty{{end}}"), "empty");
-        assert_eq!(one("{{range 3.5}}{{end}}"), "ERR: t:1:8\n  executing \"t\" at <3.5>:\n    range can't iterate over 3.5");
+        assert_eq!(
+            one("{{range 3.5}}{{end}}"),
+            "ERR: t:1:8\n  executing \"t\" at <3.5>:\n    range can't iterate over 3.5"
+        );
         let mut m = BTreeMap::new();
         m.insert("b".to_string(), Value::Float(2.0));
         m.insert("a".to_string(), Value::Float(1.0));

@@ -407,17 +407,46 @@ fn lt_values(a: &Value, b: &Value) -> Result<bool, FuncError> {
     })
 }
 
-fn eq(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+/// A comparison's result, with its errors worded as the Go release behind the helm version
+/// words them: helm 3.18 (Go 1.24) names no types after "incompatible types for comparison"
+/// and prints a non-comparable value with `%v`.
+fn compared(ctx: &dyn FuncCtx, args: &[Value], r: Result<bool, FuncError>) -> FuncResult {
+    match r {
+        Ok(b) => Ok(Value::Bool(b)),
+        Err(FuncError::Msg(m)) if ctx.helm_major() < 4 => {
+            if m.starts_with("incompatible types for comparison") {
+                return Err(FuncError::msg("incompatible types for comparison"));
+            }
+            if m.starts_with("non-comparable type ") {
+                if let Some(b) = args.last() {
+                    return Err(FuncError::msg(format!(
+                        "non-comparable type {}: {}",
+                        b.format_v(),
+                        b.type_name()
+                    )));
+                }
+            }
+            Err(FuncError::Msg(m))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn eq(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
     let a = arg(&args, 0);
-    Ok(Value::Bool(eq_values(&a, args.get(1..).unwrap_or(&[]))?))
+    compared(ctx, &args, eq_values(&a, args.get(1..).unwrap_or(&[])))
 }
 
-fn ne(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
-    Ok(Value::Bool(!eq_values(&arg(&args, 0), &[arg(&args, 1)])?))
+fn ne(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    compared(
+        ctx,
+        &args,
+        eq_values(&arg(&args, 0), &[arg(&args, 1)]).map(|b| !b),
+    )
 }
 
-fn lt(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
-    Ok(Value::Bool(lt_values(&arg(&args, 0), &arg(&args, 1))?))
+fn lt(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    compared(ctx, &args, lt_values(&arg(&args, 0), &arg(&args, 1)))
 }
 
 fn le_values(a: &Value, b: &Value) -> Result<bool, FuncError> {
@@ -427,16 +456,24 @@ fn le_values(a: &Value, b: &Value) -> Result<bool, FuncError> {
     eq_values(a, std::slice::from_ref(b))
 }
 
-fn le(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
-    Ok(Value::Bool(le_values(&arg(&args, 0), &arg(&args, 1))?))
+fn le(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    compared(ctx, &args, le_values(&arg(&args, 0), &arg(&args, 1)))
 }
 
-fn gt(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
-    Ok(Value::Bool(!le_values(&arg(&args, 0), &arg(&args, 1))?))
+fn gt(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    compared(
+        ctx,
+        &args,
+        le_values(&arg(&args, 0), &arg(&args, 1)).map(|b| !b),
+    )
 }
 
-fn ge(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
-    Ok(Value::Bool(!lt_values(&arg(&args, 0), &arg(&args, 1))?))
+fn ge(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    compared(
+        ctx,
+        &args,
+        lt_values(&arg(&args, 0), &arg(&args, 1)).map(|b| !b),
+    )
 }
 
 #[cfg(test)]

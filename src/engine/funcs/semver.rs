@@ -516,16 +516,24 @@ fn str_arg(args: &[Value], i: usize) -> &str {
     args.get(i).and_then(Value::as_str).unwrap_or("")
 }
 
-fn semver_fn(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
-    Version::parse(str_arg(&args, 0))
-        .map(|v| Value::Object(Arc::new(v)))
-        .map_err(FuncError::msg)
+/// semver 3.3 (helm 3.18) capitalised this message; 3.4 (helm 4.1) does not.
+fn semver_error(ctx: &dyn FuncCtx, e: String) -> FuncError {
+    if ctx.helm_major() < 4 && e == "invalid semantic version" {
+        return FuncError::msg("Invalid Semantic Version");
+    }
+    FuncError::Msg(e)
 }
 
-fn semver_compare_fn(_: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+fn semver_fn(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
+    Version::parse(str_arg(&args, 0))
+        .map(|v| Value::Object(Arc::new(v)))
+        .map_err(|e| semver_error(ctx, e))
+}
+
+fn semver_compare_fn(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
     constraint_matches(str_arg(&args, 0), str_arg(&args, 1))
         .map(Value::Bool)
-        .map_err(FuncError::msg)
+        .map_err(|e| semver_error(ctx, e))
 }
 
 #[cfg(test)]

@@ -239,7 +239,9 @@ impl Composer<'_> {
                         libyaml_safer::ScalarStyle::Literal | libyaml_safer::ScalarStyle::Folded
                     );
                     if block
-                        && self.padded_len.is_some_and(|n| ev.end_mark.index as usize >= n)
+                        && self
+                            .padded_len
+                            .is_some_and(|n| ev.end_mark.index as usize >= n)
                         && value.ends_with('\n')
                     {
                         // The line break that ends this scalar is the one we appended.
