@@ -875,7 +875,9 @@ mod tests {
     #[test]
     fn capabilities_print() {
         let c = Capabilities::new(4, None, &[]);
-        assert_eq!(c.kube_version.format_v(), "v1.35.0");
+        // Templates print the Stringer; fmt (toString, print) sees the struct.
+        assert_eq!(c.kube_version.format_action(), "v1.35.0");
+        assert_eq!(c.kube_version.format_v(), "{v1.35.0 v1.35.0 1 35}");
         assert_eq!(c.api_versions.versions.len(), 57);
         assert_eq!(
             c.helm_version.format_v(),
@@ -907,7 +909,7 @@ mod tests {
     fn kube_version_parse() {
         // helm 4.1.4 --kube-version 1.28.3-gke.100: .KubeVersion prints v1.28.3, .Version v1.28.3-gke.100
         let k = KubeVersion::parse("1.28.3-gke.100", 4).unwrap();
-        assert_eq!(k.format_v(), "v1.28.3");
+        assert_eq!(k.format_action(), "v1.28.3");
         assert_eq!(k.version, "v1.28.3-gke.100");
         assert_eq!((k.major.as_str(), k.minor.as_str()), ("1", "28"));
         assert!(KubeVersion::parse("abc", 4).is_err());

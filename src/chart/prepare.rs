@@ -322,7 +322,7 @@ mod tests {
             ("templates/_h.tpl", "b"),
             ("crds/c.yaml", "kind: CRD"),
             ("charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
-            ("charts/sub/values.yaml", "x: 1\ny: 1\n"),
+            ("charts/sub/values.yaml", "x: 1\nyy: 1\n"),
             ("charts/sub/templates/s.yaml", "s"),
             ("charts/sub/crds/d.yaml", "kind: CRD"),
         ])
@@ -345,7 +345,7 @@ mod tests {
         let ctx = s.context.as_map().unwrap();
         assert_eq!(
             ctx.get("Values").unwrap().format_v(),
-            "map[global:map[] x:2 y:1]"
+            "map[global:map[] x:2 yy:1]"
         );
         assert_eq!(ctx.get("Values").unwrap().type_name(), "common.Values");
         assert_eq!(

@@ -60,7 +60,7 @@ pub struct Error {
     /// The normalised text of the node being evaluated (`at <NODE>`); empty for parse errors.
     pub node: String,
     /// What went wrong.
-    pub cause: Cause,
+    pub cause: Box<Cause>,
 }
 
 impl Error {
@@ -75,13 +75,13 @@ impl Error {
             },
             template: String::new(),
             node: String::new(),
-            cause: Cause::Msg(msg.into()),
+            cause: Box::new(Cause::Msg(msg.into())),
         }
     }
 
     /// The innermost message, without any location prefixes.
     pub fn message(&self) -> String {
-        match &self.cause {
+        match self.cause.as_ref() {
             Cause::Msg(m) => m.clone(),
             Cause::Call { err, .. } => match err {
                 FuncError::Nested(inner) => inner.message(),
@@ -93,7 +93,7 @@ impl Error {
     /// The error raised by `fail` or `required`, if that is what this is, with the outermost
     /// location: helm reports these as `execution error at (FILE:LINE:COL): MSG`.
     pub fn fail_message(&self) -> Option<&str> {
-        match &self.cause {
+        match self.cause.as_ref() {
             Cause::Call { err, .. } => match err {
                 FuncError::Fail(m) => Some(m),
                 FuncError::Nested(inner) | FuncError::Tpl { inner, .. } => inner.fail_message(),
@@ -121,7 +121,7 @@ impl fmt::Display for Error {
                     "template: {}: executing {:?} at <{}>: ",
                     self.location, self.template, self.node
                 )?;
-                match &self.cause {
+                match self.cause.as_ref() {
                     Cause::Msg(m) => f.write_str(m),
                     Cause::Call { func, err } => write!(f, "error calling {func}: {err}"),
                 }
@@ -193,7 +193,7 @@ impl Error {
         let mut out = vec![self.to_string()];
         let mut cur = self;
         loop {
-            match &cur.cause {
+            match cur.cause.as_ref() {
                 Cause::Msg(_) => return out,
                 Cause::Call { err, .. } => match err {
                     FuncError::Nested(inner) => {

@@ -148,7 +148,7 @@ impl TemplateSet {
                 },
                 template: name.to_string(),
                 node: String::new(),
-                cause: Cause::Msg(other.to_string()),
+                cause: Box::new(Cause::Msg(other.to_string())),
             },
         })
     }
@@ -353,10 +353,10 @@ impl<'s> Exec<'s> {
                 },
                 template: name.to_string(),
                 node: String::new(),
-                cause: Cause::Msg(format!(
+                cause: Box::new(Cause::Msg(format!(
                     "exceeded maximum template depth ({})",
                     self.opts.limits.max_depth
-                )),
+                ))),
             }));
         }
         self.depth += 1;
@@ -378,6 +378,7 @@ impl<'s> Exec<'s> {
     }
 
     fn error(&self, f: &Frame<'_>, cause: Cause) -> Box<Error> {
+        let cause = Box::new(cause);
         let (pos, node) = match f.at {
             Some(at) => (at.pos(), at.text()),
             None => (0, String::new()),
@@ -1400,14 +1401,15 @@ mod tests {
     #[test]
     fn ranges() {
         assert_eq!(one("{{range 3}}{{.}}{{end}}"), "012");
+        assert!(one("{{range $i, $e := 3}}{{end}}")
+            .contains("can't use 3 to iterate over more than one variable"));
         assert_eq!(
-            one("{{range $i, $e := 3}}{{end}}")
-                .contains("can't use 3 to iterate over more than one variable"),
-            true
+            one("{{range 4}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}}"),
+            "01"
         );
         assert_eq!(
-            one("{{range 4}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}}").len() > 0,
-            true
+            one("{{range 4}}{{if eq . 1}}{{continue}}{{end}}{{.}}{{end}}"),
+            "023"
         );
         assert_eq!(one("{{range .nothing}}x{{else}}empty{{end}}"), "empty");
         assert_eq!(

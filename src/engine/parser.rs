@@ -923,7 +923,7 @@ impl Parser<'_> {
             Tok::Dot => Arg::Dot(t.pos),
             Tok::Nil => Arg::Nil(t.pos),
             Tok::Variable => {
-                if !self.vars.iter().any(|v| *v == t.val) {
+                if !self.vars.contains(&t.val) {
                     return self.err(format!(
                         "undefined variable {}",
                         super::lexer::go_quote(&t.val)

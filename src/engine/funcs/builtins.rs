@@ -548,8 +548,13 @@ mod tests {
             ),
             Ok(Value::Uint8(98))
         ));
+        // `len nil` passes no value at all; a missing map key passes a nil interface.
         assert_eq!(
             run("len", vec![Value::Nil]).unwrap_err(),
+            "len of nil pointer"
+        );
+        assert_eq!(
+            run("len", vec![Value::Missing]).unwrap_err(),
             "reflect: call of reflect.Value.Type on zero Value"
         );
         assert_eq!(
