@@ -41,18 +41,6 @@ pub fn strslice(v: &Value) -> Vec<String> {
     }
 }
 
-/// Go's `int(f)` conversion as amd64 performs it: out-of-range values and NaN give the
-/// minimum int64.
-pub fn float_to_int(f: f64) -> i64 {
-    // 2^63 bounds the range that converts exactly.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
-}
-
 /// Go's `strconv.ParseInt(s, base, 64)` for base 0 (prefixes `0x`, `0o`, `0b`, a leading
 /// `0` for octal, and `_` separators) or an explicit base 2..=36.
 pub fn parse_int(s: &str, base: u32) -> Option<i64> {
@@ -136,70 +124,15 @@ fn underscore_ok(s: &str) -> bool {
     saw != '_'
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` for decimal text; out-of-range values are errors.
-pub fn parse_float(s: &str) -> Option<f64> {
-    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let lower = t.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" || lower == "nan" {
-        return s.parse::<f64>().ok();
-    }
-    if !t
-        .bytes()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
-    {
-        return None;
-    }
-    let f = s.parse::<f64>().ok()?;
-    if f.is_infinite() {
-        return None;
-    }
-    Some(f)
-}
-
-/// Cast's `trimZeroDecimal`: `"5.00"` becomes `"5"`, so integral decimals still parse.
-fn trim_zero_decimal(s: &str) -> &str {
-    let b = s.as_bytes();
-    let mut found_zero = false;
-    for i in (1..=b.len()).rev() {
-        match b[i - 1] {
-            b'.' => {
-                if found_zero {
-                    return &s[..i - 1];
-                }
-            }
-            b'0' => found_zero = true,
-            _ => return s,
-        }
-    }
-    s
-}
-
-/// cast's `ToInt64E`, errors mapped to 0 as Sprig ignores them.
+/// cast's `ToInt64E`, errors mapped to 0 as Sprig ignores them (one implementation, in
+/// `math`, serves every function).
 pub fn cast_int64(v: &Value) -> i64 {
-    match v {
-        Value::Int(i) | Value::Int64(i) => *i,
-        Value::Int32(i) => i64::from(*i),
-        Value::Uint8(i) => i64::from(*i),
-        Value::Uint32(i) => i64::from(*i),
-        Value::Float(f) => float_to_int(*f),
-        Value::String(s) => parse_int(trim_zero_decimal(s), 0).unwrap_or(0),
-        Value::Bool(b) => i64::from(*b),
-        _ => 0,
-    }
+    super::math::to_int64(v)
 }
 
 /// cast's `ToFloat64E`, errors mapped to 0.
 pub fn cast_float64(v: &Value) -> f64 {
-    match v {
-        Value::Int(i) | Value::Int64(i) => *i as f64,
-        Value::Int32(i) => f64::from(*i),
-        Value::Uint8(i) => f64::from(*i),
-        Value::Uint32(i) => f64::from(*i),
-        Value::Float(f) => *f,
-        Value::String(s) => parse_float(s).unwrap_or(0.0),
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        _ => 0.0,
-    }
+    super::math::to_float64(v)
 }
 
 fn arg0(args: &[Value]) -> Value {
