@@ -1,5 +1,6 @@
 //! The command line: one subcommand per layer of testing.
 
+pub mod conformance;
 pub mod template;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +20,8 @@ pub enum Command {
     /// Render a chart exactly as `helm template` does.
     #[command(alias = "render")]
     Template(template::TemplateArgs),
+    /// Render a corpus of scenarios natively and with helm, and report every difference.
+    Conformance(conformance::ConformanceArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -47,5 +50,6 @@ impl Outcome {
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
+        Command::Conformance(args) => conformance::run(&args),
     }
 }
