@@ -326,7 +326,7 @@ impl Printer {
         } else {
             ' '
         };
-        self.buf.extend(std::iter::repeat(c).take(n));
+        self.buf.extend(std::iter::repeat_n(c, n));
     }
 
     fn pad(&mut self, s: &str) {

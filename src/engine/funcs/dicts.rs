@@ -289,7 +289,7 @@ fn merge_map(
                 continue;
             }
         }
-        if overwrite || d.as_ref().map_or(true, mergo_empty) {
+        if overwrite || d.as_ref().is_none_or(mergo_empty) {
             store(dst, dst_ty, &key, s, src_ty)?;
         }
     }

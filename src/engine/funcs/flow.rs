@@ -23,7 +23,7 @@ macro_rules! vfunc {
 pub const FUNCS: &[Func] = &[
     vfunc!("default", [Ty::Any], Ty::Any, |_, a| Ok(dfault(a))),
     gofunc!("empty", [Ty::Any], |_, a| Ok(Value::Bool(
-        a.first().map_or(true, is_empty)
+        a.first().is_none_or(is_empty)
     ))),
     vfunc!("coalesce", [], Ty::Any, |_, a| Ok(a
         .into_iter()
