@@ -28,7 +28,7 @@ pub enum Engine {
 pub struct TemplateArgs {
     /// `[NAME] CHART`: the release name (default `release-name`) and the chart directory or
     /// `.tgz`.
-    #[arg(value_name = "NAME] [CHART", num_args = 1..=2, required = true)]
+    #[arg(value_names = ["NAME", "CHART"], num_args = 1..=2, required = true)]
     pub args: Vec<String>,
     /// Values files (YAML), merged in order.
     #[arg(short = 'f', long = "values", value_name = "FILE")]
