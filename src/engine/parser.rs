@@ -39,25 +39,9 @@ pub fn parse(
     Ok(p.trees)
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`.
+/// Go's `strconv.ParseInt(s, 0, 64)` (one implementation serves the parser and Sprig's casts).
 pub fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let u = go_parse_uint(body)?;
-    if neg {
-        if u <= (i64::MAX as u64) + 1 {
-            Some((u as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else if u <= i64::MAX as u64 {
-        Some(u as i64)
-    } else {
-        None
-    }
+    super::funcs::math::parse_int_go(s)
 }
 
 /// Go's `strconv.ParseUint(s, 0, 64)`: base prefixes, a leading-0 octal, and underscores
@@ -67,27 +51,23 @@ pub fn go_parse_uint(s: &str) -> Option<u64> {
         return None;
     }
     let b = s.as_bytes();
-    let (base, digits, prefixed) = if b[0] == b'0' && b.len() >= 2 {
+    let (base, digits) = if b[0] == b'0' && b.len() >= 2 {
         match b[1] {
-            b'x' | b'X' => (16, &s[2..], true),
-            b'o' | b'O' => (8, &s[2..], true),
-            b'b' | b'B' => (2, &s[2..], true),
-            _ => (8, &s[1..], true),
+            b'x' | b'X' => (16, &s[2..]),
+            b'o' | b'O' => (8, &s[2..]),
+            b'b' | b'B' => (2, &s[2..]),
+            _ => (8, &s[1..]),
         }
     } else {
-        (10, s, false)
+        (10, s)
     };
     if s.contains('_') && !underscore_ok(s) {
         return None;
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
     if clean.is_empty() {
-        // "0x" alone is invalid; a lone "0" was handled by the base-10 branch.
-        return if prefixed && base == 8 && digits.is_empty() {
-            Some(0)
-        } else {
-            None
-        };
+        // "0x", "0o" and "0b" alone are invalid; a lone "0" took the base-10 branch.
+        return None;
     }
     u64::from_str_radix(&clean, base).ok()
 }
@@ -1062,5 +1042,54 @@ mod tests {
             };
             assert_eq!(n.int, Some(int), "{s}");
         }
+    }
+}
+
+#[cfg(test)]
+mod parse_int_go_rules {
+    #[test]
+    fn base_prefixes_and_underscores() {
+        let inputs = [
+            "0",
+            "-0",
+            "+5",
+            "12",
+            "-12",
+            "010",
+            "0x1F",
+            "0X1f",
+            "0o17",
+            "0b101",
+            "1_000",
+            "0x_1F",
+            "_1",
+            "1_",
+            "1__0",
+            "0x",
+            "0o",
+            "09",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "",
+            "-",
+            "1.5",
+            "1e3",
+            " 1",
+            "0_7",
+        ];
+        for s in inputs {
+            // ParseUint agrees with ParseInt on every non-negative input.
+            if !s.starts_with('-') && !s.starts_with('+') {
+                if let Some(i) = super::go_parse_int(s) {
+                    assert_eq!(super::go_parse_uint(s), Some(i as u64), "{s:?}");
+                }
+            }
+        }
+        assert_eq!(super::go_parse_uint("0o"), None);
+        assert_eq!(super::go_parse_uint("0x"), None);
+        assert_eq!(super::go_parse_int("0x_1F"), Some(31));
+        assert_eq!(super::go_parse_int("1__0"), None);
     }
 }
