@@ -571,46 +571,33 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_char(&mut self) -> bool {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some(c) if c != '\n' => {}
-                    _ => {
-                        self.error("unterminated character constant".into());
-                        return false;
-                    }
-                },
-                None | Some('\n') => {
-                    self.error("unterminated character constant".into());
-                    return false;
-                }
-                Some('\'') => break,
-                Some(_) => {}
-            }
-        }
-        self.emit(Tok::CharConstant);
-        true
+        self.lex_escaped('\'', Tok::CharConstant, "unterminated character constant")
     }
 
     fn lex_quote(&mut self) -> bool {
+        self.lex_escaped('"', Tok::String, "unterminated quoted string")
+    }
+
+    /// A quoted literal with backslash escapes that may not span lines.
+    fn lex_escaped(&mut self, close: char, tok: Tok, unterminated: &str) -> bool {
         loop {
             match self.next() {
                 Some('\\') => match self.next() {
                     Some(c) if c != '\n' => {}
                     _ => {
-                        self.error("unterminated quoted string".into());
+                        self.error(unterminated.into());
                         return false;
                     }
                 },
                 None | Some('\n') => {
-                    self.error("unterminated quoted string".into());
+                    self.error(unterminated.into());
                     return false;
                 }
-                Some('"') => break,
+                Some(c) if c == close => break,
                 Some(_) => {}
             }
         }
-        self.emit(Tok::String);
+        self.emit(tok);
         true
     }
 
