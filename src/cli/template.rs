@@ -7,6 +7,7 @@ use std::process::Command as Process;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
+use crate::chart::load::read_user_file;
 use crate::chart::objects::{KubeVersion, ReleaseOptions};
 use crate::chart::prepare::{prepare, RenderOptions};
 use crate::chart::values::ValueOptions;
@@ -208,21 +209,6 @@ fn partial_error(msg: &str, debug: bool) -> Outcome {
     }
 }
 
-fn read_file(p: &str) -> Result<String, String> {
-    std::fs::read(p)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .map_err(|e| format!("open {p}: {}", io_text(&e)))
-}
-
-/// Go's wording for common I/O errors.
-fn io_text(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
 /// The rendered files of a chart (NOTES.txt included) and what output assembly needs.
 #[derive(Debug)]
 pub struct Rendered {
@@ -248,7 +234,7 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
     };
     let mut value_files = Vec::new();
     for f in &args.values {
-        match read_file(f) {
+        match read_user_file(f) {
             Ok(text) => value_files.push((f.clone(), text)),
             Err(e) => return Err(Outcome::error(e)),
         }
@@ -261,7 +247,7 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         file_values: args.set_file.clone(),
         literal_values: args.set_literal.clone(),
     };
-    let user_values = match vopts.merge(&read_file) {
+    let user_values = match vopts.merge(&read_user_file) {
         Ok(v) => v,
         Err(e) => return Err(Outcome::error(e.0)),
     };
