@@ -1097,13 +1097,13 @@ impl<'s> Exec<'s> {
                 };
             }
             Arg::Field { idents, .. } => {
-                let v = self.eval_field_chain_arg(f, dot, dot.clone(), a, idents)?;
+                let v = self.eval_field_chain(f, dot, dot.clone(), a, idents, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             Arg::Variable { idents, .. } => {
                 let v = self.var_value(f, &idents[0])?;
                 let v = if idents.len() > 1 {
-                    self.eval_field_chain_arg(f, dot, Dot::concrete(v), a, &idents[1..])?
+                    self.eval_field_chain(f, dot, Dot::concrete(v), a, &idents[1..], &[], None)?
                 } else {
                     v
                 };
@@ -1123,7 +1123,8 @@ impl<'s> Exec<'s> {
                     return Err(self.errorf(f, format!("indirection through explicit nil in {a}")));
                 }
                 let recv = self.eval_arg(f, dot, None, node)?;
-                let v = self.eval_field_chain_arg(f, dot, Dot::concrete(recv), a, fields)?;
+                // Like Go, field errors here report the last node the operand evaluated.
+                let v = self.eval_field_chain(f, dot, Dot::concrete(recv), a, fields, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             _ => {}
@@ -1176,21 +1177,6 @@ impl<'s> Exec<'s> {
                 format!("can't handle {a} for arg of type {}", other.go_name()),
             )),
         }
-    }
-
-    fn eval_field_chain_arg<'t>(
-        &mut self,
-        f: &mut Frame<'t>,
-        dot: &Dot,
-        mut recv: Dot,
-        node: &'t Arg,
-        idents: &[String],
-    ) -> EResult<Value> {
-        for name in idents {
-            f.at = Some(At::Arg(node));
-            recv = self.eval_field(f, dot, name, node, &[], None, recv)?;
-        }
-        Ok(recv.v)
     }
 
     /// Go's `validateType`: checks a dynamic value against a parameter type.
