@@ -19,25 +19,25 @@ pub fn helm_order(units: &[RenderUnit]) -> Vec<&RenderUnit> {
     v
 }
 
-/// Parses every template of a prepared chart into one set, in helm's order.
-pub fn parse_units(units: &[RenderUnit], helm_major: u32) -> Result<TemplateSet, Error> {
+/// Parses templates, already in helm's order, into one set.
+pub fn parse_units(order: &[&RenderUnit], helm_major: u32) -> Result<TemplateSet, Error> {
     let mut set = TemplateSet::for_helm(helm_major);
-    for u in helm_order(units) {
+    for u in order {
         set.add(&u.name, &u.text)?;
     }
     Ok(set)
 }
 
-/// Executes every non-partial template of `prepared` with the parsed `set`, returning each
-/// file's output with `<no value>` removed, as helm's engine returns them (NOTES.txt
+/// Executes every non-partial template, in helm's order, with the parsed `set`, returning
+/// each file's output with `<no value>` removed, as helm's engine returns them (NOTES.txt
 /// included).
 pub fn execute_units(
     set: &TemplateSet,
-    prepared: &Prepared,
+    order: &[&RenderUnit],
     opts: &ExecOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut out = BTreeMap::new();
-    for u in helm_order(&prepared.units) {
+    for u in order {
         if u.is_partial() {
             continue;
         }
@@ -55,6 +55,8 @@ pub fn render_prepared(
     prepared: &Prepared,
     opts: &ExecOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
-    let set = parse_units(&prepared.units, opts.helm_major)?;
-    execute_units(&set, prepared, opts)
+    // helm parses and executes in the same order, so it is computed once.
+    let order = helm_order(&prepared.units);
+    let set = parse_units(&order, opts.helm_major)?;
+    execute_units(&set, &order, opts)
 }
