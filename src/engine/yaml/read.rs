@@ -372,10 +372,30 @@ fn depth_error(line: usize) -> YamlError {
     YamlError::yaml(format!("exceeded max depth of {MAX_DEPTH}"), Some(line))
 }
 
+/// libyaml-safer 0.3 still has a few `panic!("TODO")`s for malformed input (a tag followed by
+/// `,` in a flow collection is one). [`Composer::next`] turns them into YAML errors; this keeps
+/// the panic hook from printing them, or, under a fuzzer, from aborting. Only panics raised
+/// inside libyaml-safer are silenced; every other panic reaches the previous hook unchanged.
+fn silence_parser_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_parser = info
+                .location()
+                .is_some_and(|l| l.file().contains("libyaml-safer"));
+            if !in_parser {
+                previous(info);
+            }
+        }));
+    });
+}
+
 fn with_composer<R>(
     src: &str,
     f: impl FnOnce(&mut Composer<'_>) -> Result<R, YamlError>,
 ) -> Result<R, YamlError> {
+    silence_parser_panics();
     // libyaml-safer panics on a block scalar that ends the input without a line break, where
     // libyaml and go-yaml simply end the scalar. Parse with a line break appended and let the
     // composer take it back off such a scalar.
@@ -839,6 +859,13 @@ pub fn node_to_value(node: Option<&Node>) -> Result<Value, YamlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_panics_become_errors() {
+        // libyaml-safer panics on a tag directly followed by `,` in a flow collection.
+        assert!(crate::engine::yaml::parse("a: [!x,]").is_err());
+        assert!(crate::engine::yaml::parse("a: [[!t,,]]\nb: 2").is_err());
+    }
 
     #[test]
     fn float32_keys() {
