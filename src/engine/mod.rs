@@ -9,6 +9,7 @@ pub mod exec;
 pub mod format;
 pub mod funcs;
 pub mod json;
+pub mod jsonnum;
 pub mod lexer;
 pub mod parser;
 pub mod printf;

@@ -2,6 +2,7 @@
 //! composer that keeps positions, go-yaml v2's decoding into `interface{}`, then
 //! sigs.k8s.io/yaml's conversion to JSON types.
 
+use crate::engine::jsonnum::JsonNumber;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -788,10 +789,14 @@ fn format_float32_g(f: f64) -> String {
 
 /// sigs.k8s.io/yaml's conversion to JSON-compatible data, then `encoding/json` into
 /// `interface{}`.
-fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
+/// With `use_number`, numbers come back as `json.Number` (`Decoder.UseNumber`) holding the
+/// text encoding/json wrote for them.
+fn to_json_value(v: GoVal, use_number: bool, err: &mut Option<String>) -> Value {
     match v {
         GoVal::Nil => Value::Nil,
         GoVal::Bool(b) => Value::Bool(b),
+        GoVal::Int(i) if use_number => JsonNumber::value(i.to_string()),
+        GoVal::Uint(u) if use_number => JsonNumber::value(u.to_string()),
         GoVal::Int(i) => Value::Float(i as f64),
         GoVal::Uint(u) => Value::Float(u as f64),
         GoVal::Float(f) => {
@@ -801,12 +806,21 @@ fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
                     format_float(f, FloatFmt::G)
                 ));
             }
-            Value::Float(f)
+            if use_number && f.is_finite() {
+                JsonNumber::value(format_float(f, FloatFmt::Json))
+            } else {
+                Value::Float(f)
+            }
         }
         GoVal::Str(s) => Value::from(s),
         GoVal::Seq(items) => Value::List(
             SliceType::Interface,
-            Arc::new(items.into_iter().map(|i| to_json_value(i, err)).collect()),
+            Arc::new(
+                items
+                    .into_iter()
+                    .map(|i| to_json_value(i, use_number, err))
+                    .collect(),
+            ),
         ),
         GoVal::Map(entries) => {
             let mut map = BTreeMap::new();
@@ -828,7 +842,7 @@ fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
                         continue;
                     }
                 };
-                let val = to_json_value(v, err);
+                let val = to_json_value(v, use_number, err);
                 map.insert(key, val);
             }
             Value::Map(MapType::Interface, MapRef::new(map))
@@ -838,6 +852,11 @@ fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
 
 /// Decodes a composed document into helm's value types.
 pub fn node_to_value(node: Option<&Node>) -> Result<Value, YamlError> {
+    node_to_value_with(node, false)
+}
+
+/// [`node_to_value`], with numbers as `json.Number` when `use_number` is set.
+pub fn node_to_value_with(node: Option<&Node>, use_number: bool) -> Result<Value, YamlError> {
     let Some(node) = node else {
         return Ok(Value::Nil);
     };
@@ -849,7 +868,7 @@ pub fn node_to_value(node: Option<&Node>) -> Result<Value, YamlError> {
     };
     let go = d.unmarshal(node)?;
     let mut err = None;
-    let v = to_json_value(go, &mut err);
+    let v = to_json_value(go, use_number, &mut err);
     match err {
         Some(e) => Err(YamlError::convert(e)),
         None => Ok(v),
