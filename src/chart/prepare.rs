@@ -41,6 +41,10 @@ pub struct RenderOptions {
     /// engine does not: library chart, missing dependencies, release name, `kubeVersion`.
     /// helm-unittest renders through the engine, so it turns them off.
     pub install_checks: bool,
+    /// helm-unittest's `chart.version` and `chart.appVersion` overrides, applied to the chart
+    /// and its direct dependencies once dependencies are processed (so aliases still resolve
+    /// against the real versions). Empty strings leave a field alone.
+    pub chart_overrides: (String, String),
 }
 
 impl Default for RenderOptions {
@@ -54,6 +58,7 @@ impl Default for RenderOptions {
             skip_schema_validation: false,
             capabilities: None,
             install_checks: true,
+            chart_overrides: (String::new(), String::new()),
         }
     }
 }
@@ -160,6 +165,21 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
             e
         }
     })?;
+    let (version, app_version) = &opts.chart_overrides;
+    if !version.is_empty() || !app_version.is_empty() {
+        let apply = |md: &mut super::Metadata| {
+            if !version.is_empty() {
+                md.version = version.clone();
+            }
+            if !app_version.is_empty() {
+                md.app_version = app_version.clone();
+            }
+        };
+        apply(&mut ch.metadata);
+        for d in &mut ch.dependencies {
+            apply(&mut d.metadata);
+        }
+    }
     let caps = match &opts.capabilities {
         Some(c) => c.clone(),
         None => Capabilities::new(

@@ -269,6 +269,7 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         skip_schema_validation: args.skip_schema_validation,
         capabilities: None,
         install_checks: true,
+        chart_overrides: Default::default(),
     };
     let prepared = match prepare(&chart, &ropts) {
         Ok(p) => p,

@@ -121,8 +121,10 @@ pub enum Event<'a> {
     },
 }
 
-/// Finds suite files: each pattern relative to `dir` (absolute ones as they are), sorted.
-pub fn find_files(dir: &Path, patterns: &[String]) -> Result<Vec<PathBuf>, String> {
+/// Finds suite files: each pattern joined to the chart path as helm-unittest does (so
+/// `../x/*.yaml` works, also for a packaged chart), absolute ones as they are; sorted per
+/// pattern, without repeats.
+pub fn find_files(chart_path: &Path, patterns: &[String]) -> Result<Vec<PathBuf>, String> {
     let defaults = ["tests/*_test.yaml".to_string()];
     let patterns: &[String] = if patterns.is_empty() {
         &defaults
@@ -130,18 +132,39 @@ pub fn find_files(dir: &Path, patterns: &[String]) -> Result<Vec<PathBuf>, Strin
         patterns
     };
     let mut all = Vec::new();
-    let mut walked: Option<Vec<String>> = None;
     for p in patterns {
-        if Path::new(p).is_absolute() {
-            all.push(PathBuf::from(p));
+        let full = if Path::new(p).is_absolute() {
+            super::job::clean_join("", p)
+        } else {
+            super::job::clean_join(&chart_path.to_string_lossy(), p)
+        };
+        let parts: Vec<&str> = full.split('/').collect();
+        let first_meta = parts
+            .iter()
+            .position(|c| c.contains(['*', '?', '[', '{']))
+            .unwrap_or(parts.len());
+        if first_meta == parts.len() {
+            let f = PathBuf::from(&full);
+            if f.is_file() && !all.contains(&f) {
+                all.push(f);
+            }
             continue;
         }
-        let glob = Glob::compile(p).ok_or_else(|| format!("bad suite file pattern {p:?}"))?;
-        let files = walked.get_or_insert_with(|| walk(dir));
-        let mut found: Vec<PathBuf> = files
+        let base = parts[..first_meta].join("/");
+        let base = if base.is_empty() && full.starts_with('/') {
+            "/".to_string()
+        } else if base.is_empty() {
+            ".".to_string()
+        } else {
+            base
+        };
+        let rest = parts[first_meta..].join("/");
+        let glob = Glob::compile(&rest).ok_or_else(|| format!("bad suite file pattern {p:?}"))?;
+        let base = PathBuf::from(base);
+        let mut found: Vec<PathBuf> = walk(&base)
             .iter()
             .filter(|f| glob.matches(f))
-            .map(|f| dir.join(f))
+            .map(|f| base.join(f))
             .collect();
         found.sort();
         for f in found {
@@ -244,11 +267,12 @@ fn discover(
 ) -> Result<(), String> {
     let files = find_files(dir, &opts.files)?;
     for f in files {
-        let display = f
-            .strip_prefix(root_dir)
-            .unwrap_or(&f)
-            .display()
-            .to_string();
+        let root = if root_dir.is_dir() {
+            root_dir
+        } else {
+            root_dir.parent().unwrap_or(Path::new("."))
+        };
+        let display = f.strip_prefix(root).unwrap_or(&f).display().to_string();
         let text = match std::fs::read_to_string(&f) {
             Ok(t) => t,
             Err(e) => {
@@ -323,11 +347,7 @@ pub fn run(charts: &[PathBuf], opts: &RunOptions, progress: &mut dyn FnMut(Event
                 continue;
             }
         };
-        let dir = if path.is_dir() {
-            path.clone()
-        } else {
-            path.parent().unwrap_or(Path::new(".")).to_path_buf()
-        };
+        let dir = path.clone();
         let values = chart_values(&chart, &opts.settings.values_files);
         let mut found = Vec::new();
         let mut errors = Vec::new();
