@@ -933,7 +933,8 @@ fn assert_one(
         passed = passed && ok;
     }
     r.passed = passed;
-    if !r.passed {
+    let plain_mismatch = r.lines.iter().any(|l| l == "Actual:") && !r.lines.iter().any(|l| l == "Error:");
+    if !r.passed && plain_mismatch {
         r.diff = expected_actual(a, &selected);
     }
     r
@@ -944,7 +945,7 @@ fn assert_one(
 fn expected_actual(a: &Assertion, selected: &BTreeMap<String, Vec<Doc>>) -> Option<(String, String)> {
     use super::suite::Check;
     let expected = match a.check {
-        Check::Equal | Check::IsSubset => a.params.value.clone().or(a.params.content.clone())?,
+        Check::IsSubset => a.params.content.clone()?,
         Check::Contains => YV::Seq(vec![a.params.content.clone()?]),
         _ => return None,
     };

@@ -126,9 +126,8 @@ fn assert_details(st: &Style, a: &AssertOutcome, suite_file: &str, pad: &str) ->
     for l in &a.lines {
         if l == "Diff:" {
             in_diff = true;
-            if a.diff.is_some() {
-                break;
-            }
+        } else if !l.starts_with('\t') {
+            in_diff = false;
         }
         let line = l.replace('\t', "  ");
         let shown = if in_diff {
