@@ -446,6 +446,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
                 let m = load_values(&text(&f))
                     .map_err(|e| ChartError(format!("cannot load values.yaml: {e}")))?;
                 c.values = Value::Map(MapType::Interface, m);
+                c.values_text = Some(Arc::from(text(&f)));
             }
             "values.schema.json" => c.schema = Some(f.data.clone()),
             "requirements.yaml" => {

@@ -72,8 +72,11 @@ pub struct Chart {
     /// Files visible to `.Files`: everything but Chart.yaml, values.yaml, values.schema.json,
     /// Chart.lock, requirements.lock, templates/ and charts/ (except `charts/*.prov`).
     pub files: Vec<ChartFile>,
-    /// values.yaml, a `map[string]interface {}` (empty when absent).
+    /// values.yaml, a `map[string]interface {}` (empty when absent), as helm 4 reads it.
     pub values: Value,
+    /// values.yaml's text, for helm 3, which reads only its first document and keeps numbers
+    /// as `json.Number` ([`Chart::values_for`]).
+    pub values_text: Option<Arc<str>>,
     /// values.schema.json, raw.
     pub schema: Option<Arc<[u8]>>,
     /// Subcharts, from `charts/`, sorted by directory or archive name.
@@ -84,6 +87,19 @@ impl Chart {
     /// The chart's name (Chart.yaml `name`, or the alias once dependencies are processed).
     pub fn name(&self) -> &str {
         &self.metadata.name
+    }
+
+    /// The default values as helm `major` reads them. helm 3 decodes only the first document,
+    /// with numbers as `json.Number`; where that fails, helm 4's reading stands.
+    pub fn values_for(&self, major: u32) -> Value {
+        if major < 4 {
+            if let Some(text) = &self.values_text {
+                if let Ok(v @ Value::Map(..)) = crate::engine::yaml::parse_use_number(text) {
+                    return v;
+                }
+            }
+        }
+        self.values.clone()
     }
 
     /// The default values as a map.

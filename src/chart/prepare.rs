@@ -115,6 +115,14 @@ pub struct Prepared {
     pub values: MapRef,
 }
 
+/// Gives `ch` and its subcharts the default values helm 3's loader reads.
+fn use_helm3_values(ch: &mut Chart) {
+    ch.values = ch.values_for(3);
+    for d in &mut ch.dependencies {
+        use_helm3_values(d);
+    }
+}
+
 /// Runs helm's pre-render pipeline for `chart` and returns the templates to render.
 ///
 /// Errors are helm's texts for `helm template` of the chosen major version, e.g.
@@ -158,6 +166,9 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
         return Err(ChartError(msg));
     }
     let mut ch = chart.clone();
+    if !v4 {
+        use_helm3_values(&mut ch);
+    }
     process_dependencies(&mut ch, &opts.user_values).map_err(|e| {
         if v4 {
             ChartError(format!("chart dependencies processing failed: {}", e.0))

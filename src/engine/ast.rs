@@ -40,7 +40,7 @@ impl Tree {
 
 fn is_empty_list(nodes: &[Node]) -> bool {
     nodes.iter().all(|n| match n {
-        Node::Text(t) => t
+        Node::Text(t, _) => t
             .trim_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
             .is_empty(),
         _ => false,
@@ -50,8 +50,8 @@ fn is_empty_list(nodes: &[Node]) -> bool {
 /// A statement-level node.
 #[derive(Debug)]
 pub enum Node {
-    /// Literal text.
-    Text(Arc<str>),
+    /// Literal text and its byte offset in the file.
+    Text(Arc<str>, usize),
     /// `{{pipeline}}`
     Action(Pipe),
     /// `{{if}}`
@@ -283,7 +283,7 @@ pub fn write_list(f: &mut fmt::Formatter<'_>, nodes: &[Node]) -> fmt::Result {
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Text(t) => f.write_str(t),
+            Node::Text(t, _) => f.write_str(t),
             Node::Action(p) => write!(f, "{{{{{p}}}}}"),
             Node::If(b) => write_branch(f, "if", b),
             Node::Range(b) => write_branch(f, "range", b),

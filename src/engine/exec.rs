@@ -10,6 +10,7 @@ use rand::{RngCore, SeedableRng};
 use super::ast::{Arg, Branch, Command, Node, Pipe, Tree};
 use super::error::{Cause, Error, ErrorKind, Location};
 use super::funcs::{self, FuncCtx, FuncError, FuncResult, LookupSource};
+use super::trace::{BranchKind, HitKind, Point, Trace};
 use super::value::{MapType, Sig, SliceType, Ty, Value};
 
 /// Limits that keep a hostile or buggy template from hanging, exhausting memory or
@@ -52,6 +53,8 @@ pub struct ExecOptions {
     pub lookup: Option<Arc<dyn LookupSource>>,
     /// Budgets.
     pub limits: Limits,
+    /// Record a [`Trace`] (see [`TemplateSet::execute_traced`]).
+    pub trace: bool,
 }
 
 impl Default for ExecOptions {
@@ -64,6 +67,7 @@ impl Default for ExecOptions {
             seed: None,
             lookup: None,
             limits: Limits::default(),
+            trace: false,
         }
     }
 }
@@ -133,24 +137,61 @@ impl TemplateSet {
         v
     }
 
+    /// [`TemplateSet::execute`] that also returns what ran and which node wrote each part of
+    /// the output (recorded whatever `opts.trace` says). The trace is returned on failure too,
+    /// with what ran up to the error.
+    pub fn execute_traced(
+        &self,
+        name: &str,
+        data: Value,
+        opts: &ExecOptions,
+    ) -> (Result<String, Error>, Trace) {
+        let mut ex = Exec::new(self, opts);
+        ex.trace = Some(Box::default());
+        let r = ex.execute_named(name, data);
+        let trace = ex.trace.take().map(|t| *t).unwrap_or_default();
+        (r.map_err(|e| top_error(name, e)), trace)
+    }
+
+    /// Every coverage point of every template parsed from a file (not `tpl` text), sorted.
+    pub fn coverage_points(&self) -> Vec<Point> {
+        let mut seen = std::collections::HashSet::new();
+        let mut v = Vec::new();
+        for t in self.trees.values() {
+            // A define replaced by a later one is gone from the set; each remaining tree is
+            // counted once even when reached under two names.
+            if seen.insert(Arc::as_ptr(t)) {
+                v.extend(super::trace::points(t));
+            }
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Runs template `name` over `data` and returns its output. `<no value>` is left in; helm
     /// strips it per file (see [`strip_no_value`]).
     pub fn execute(&self, name: &str, data: Value, opts: &ExecOptions) -> Result<String, Error> {
         let mut ex = Exec::new(self, opts);
-        ex.execute_named(name, data).map_err(|e| match e {
-            FuncError::Nested(e) => *e,
-            other => Error {
-                kind: ErrorKind::Exec,
-                location: Location {
-                    file: name.to_string(),
-                    line: 0,
-                    col: 0,
-                },
-                template: name.to_string(),
-                node: String::new(),
-                cause: Box::new(Cause::Msg(other.to_string())),
+        ex.execute_named(name, data).map_err(|e| top_error(name, e))
+    }
+}
+
+/// A top-level execution's failure as an [`Error`].
+fn top_error(name: &str, e: FuncError) -> Error {
+    match e {
+        FuncError::Nested(e) => *e,
+        other => Error {
+            kind: ErrorKind::Exec,
+            location: Location {
+                file: name.to_string(),
+                line: 0,
+                col: 0,
             },
-        })
+            template: name.to_string(),
+            node: String::new(),
+            cause: Box::new(Cause::Msg(other.to_string())),
+        },
     }
 }
 
@@ -205,7 +246,7 @@ impl At<'_> {
                 Node::If(b) | Node::Range(b) | Node::With(b) => b.pos,
                 Node::Template { pos, .. } => *pos,
                 Node::Break(p) | Node::Continue(p) => *p,
-                Node::Text(_) => 0,
+                Node::Text(_, p) => *p,
             },
             At::Pipe(p) => p.pos,
             At::Cmd(c) => c.pos,
@@ -282,6 +323,9 @@ struct Exec<'s> {
     steps: u64,
     output: usize,
     depth: usize,
+    /// How many output buffers deep we are: 1 is the file's own output.
+    nest: usize,
+    trace: Option<Box<Trace>>,
 }
 
 /// Go's `maxExecDepth` on 64-bit platforms.
@@ -309,6 +353,8 @@ impl<'s> Exec<'s> {
             steps: 0,
             output: 0,
             depth: 0,
+            nest: 0,
+            trace: opts.trace.then(Box::default),
         }
     }
 
@@ -330,8 +376,10 @@ impl<'s> Exec<'s> {
             )));
         };
         let mut out = String::new();
-        self.run_tree(&tree, name, Dot::concrete(data), &mut out, 0)
-            .map_err(FuncError::Nested)?;
+        self.nest += 1;
+        let r = self.run_tree(&tree, name, Dot::concrete(data), &mut out, 0);
+        self.nest -= 1;
+        r.map_err(FuncError::Nested)?;
         Ok(out)
     }
 
@@ -375,6 +423,15 @@ impl<'s> Exec<'s> {
             // The parser rejects break and continue outside range.
             Err(Flow::Break | Flow::Continue) => Ok(()),
         }
+    }
+
+    /// The trace to record into for nodes of `tree`, when tracing; `tpl` text is no file's, so
+    /// it is not recorded.
+    fn tracing(&mut self, tree: &Tree) -> Option<&mut Trace> {
+        if &*tree.parse_name == "gotpl" {
+            return None;
+        }
+        self.trace.as_deref_mut()
     }
 
     fn error(&self, f: &Frame<'_>, cause: Cause) -> Box<Error> {
@@ -460,12 +517,29 @@ impl<'s> Exec<'s> {
             self.step(f)?;
             f.at = Some(At::Node(node));
             match node {
-                Node::Text(t) => self.write(f, out, t).map_err(Flow::Err),
+                Node::Text(t, pos) => {
+                    let root = self.nest == 1;
+                    if let Some(tr) = self.tracing(f.tree) {
+                        tr.hit(f.tree, *pos, t.len(), HitKind::Node);
+                        if root && !t.is_empty() {
+                            tr.emit(out.len(), f.tree, *pos, true);
+                        }
+                    }
+                    self.write(f, out, t).map_err(Flow::Err)
+                }
                 Node::Action(pipe) => {
+                    if let Some(tr) = self.tracing(f.tree) {
+                        tr.hit(f.tree, pipe.pos, 0, HitKind::Node);
+                    }
                     let v = self.eval_pipeline(f, dot, pipe)?;
                     if pipe.decl.is_empty() {
                         f.at = Some(At::Node(node));
                         let s = v.to_output();
+                        if self.nest == 1 && !s.is_empty() {
+                            if let Some(tr) = self.tracing(f.tree) {
+                                tr.emit(out.len(), f.tree, pipe.pos, false);
+                            }
+                        }
                         self.write(f, out, &s)?;
                     }
                     Ok(())
@@ -475,7 +549,10 @@ impl<'s> Exec<'s> {
                 Node::Range(b) => self.walk_range(f, dot, b, out),
                 Node::Break(_) => Err(Flow::Break),
                 Node::Continue(_) => Err(Flow::Continue),
-                Node::Template { name, pipe, .. } => {
+                Node::Template { name, pipe, pos } => {
+                    if let Some(tr) = self.tracing(f.tree) {
+                        tr.hit(f.tree, *pos, 0, HitKind::Node);
+                    }
                     let Some(tree) = self.find(name) else {
                         return Err(Flow::Err(self.errorf(
                             f,
@@ -508,8 +585,22 @@ impl<'s> Exec<'s> {
         out: &mut String,
     ) -> Result<(), Flow> {
         let mark = f.vars.len();
+        let kind = if with {
+            BranchKind::With
+        } else {
+            BranchKind::If
+        };
         let r = (|| {
             let v = self.eval_pipeline(f, dot, &b.pipe)?;
+            if let Some(tr) = self.tracing(f.tree) {
+                tr.hit(f.tree, b.pipe.pos, 0, HitKind::Node);
+                let arm = if v.truth() {
+                    HitKind::Then(kind)
+                } else {
+                    HitKind::Else(kind)
+                };
+                tr.hit(f.tree, b.pipe.pos, 0, arm);
+            }
             if v.truth() {
                 if with {
                     self.walk_list(f, &Dot::concrete(v), &b.list, out)
@@ -534,6 +625,9 @@ impl<'s> Exec<'s> {
         out: &mut String,
     ) -> Result<(), Flow> {
         f.at = Some(At::Range(b));
+        if let Some(tr) = self.tracing(f.tree) {
+            tr.hit(f.tree, b.pipe.pos, 0, HitKind::Node);
+        }
         let mark = f.vars.len();
         let r = self.walk_range_inner(f, dot, b, out);
         f.vars.truncate(mark);
@@ -555,6 +649,9 @@ impl<'s> Exec<'s> {
         let ndecl = b.pipe.decl.len();
         let mut one =
             |ex: &mut Self, f: &mut Frame<'t>, index: Value, elem: Dot| -> Result<(), Flow> {
+                if let Some(tr) = ex.tracing(f.tree) {
+                    tr.hit(f.tree, b.pipe.pos, 0, HitKind::Then(BranchKind::Range));
+                }
                 if ndecl > 0 {
                     if b.pipe.is_assign {
                         let target = if ndecl > 1 {
@@ -678,6 +775,9 @@ impl<'s> Exec<'s> {
             }
         }
         if !ran {
+            if let Some(tr) = self.tracing(f.tree) {
+                tr.hit(f.tree, b.pipe.pos, 0, HitKind::Else(BranchKind::Range));
+            }
             if let Some(e) = &b.else_list {
                 return self.walk_list(f, dot, e, out);
             }

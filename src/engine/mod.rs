@@ -9,12 +9,15 @@ pub mod exec;
 pub mod format;
 pub mod funcs;
 pub mod json;
+pub mod jsonnum;
 pub mod lexer;
 pub mod parser;
 pub mod printf;
+pub mod trace;
 pub mod value;
 pub mod yaml;
 
 pub use error::{Error, ErrorKind, Location};
 pub use exec::{strip_no_value, ExecOptions, Limits, TemplateSet};
+pub use trace::{strip_no_value_traced, Trace};
 pub use value::{MapRef, MapType, Object, SliceType, Ty, Value};

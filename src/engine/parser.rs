@@ -541,7 +541,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.tok {
-            Tok::Text => Ok(Item::Node(Node::Text(Arc::from(t.val.as_str())))),
+            Tok::Text => Ok(Item::Node(Node::Text(Arc::from(t.val.as_str()), t.pos))),
             Tok::LeftDelim => {
                 let saved = self.action_line;
                 self.action_line = t.line;

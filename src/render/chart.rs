@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::chart::prepare::{Prepared, RenderUnit};
-use crate::engine::{strip_no_value, Error, ExecOptions, TemplateSet, Value};
+use crate::engine::{
+    strip_no_value, strip_no_value_traced, Error, ExecOptions, TemplateSet, Trace, Value,
+};
 
 /// helm's parse and execution order: by number of `/` ascending, then lexicographically, then
 /// the whole list reversed, so the deepest files come first and shallow files parse last (their
@@ -46,6 +48,40 @@ pub fn execute_units(
         }
         let s = set.execute(&u.name, u.context.clone(), opts)?;
         out.insert(u.name.clone(), strip_no_value(&s));
+    }
+    Ok(out)
+}
+
+/// One file's output and the trace that maps it back to template lines.
+#[derive(Debug, Clone)]
+pub struct TracedFile {
+    /// The output, `<no value>` removed.
+    pub output: String,
+    /// Which node wrote each part of `output` (offsets already adjusted for the removal).
+    pub trace: Trace,
+}
+
+/// [`execute_units`] with a trace per file. Every file's hits, including those of a file that
+/// failed, are also added to `hits`, so coverage counts what ran before an error.
+pub fn execute_units_traced(
+    set: &TemplateSet,
+    order: &[&RenderUnit],
+    opts: &ExecOptions,
+    hits: &mut Trace,
+) -> Result<BTreeMap<String, TracedFile>, Error> {
+    let mut out = BTreeMap::new();
+    for u in order {
+        if u.is_partial() {
+            continue;
+        }
+        if let Value::Map(_, m) = &u.context {
+            m.insert("Template", u.template.clone());
+        }
+        let (r, mut trace) = set.execute_traced(&u.name, u.context.clone(), opts);
+        hits.merge_hits(&trace);
+        let s = r?;
+        let output = strip_no_value_traced(&s, &mut trace);
+        out.insert(u.name.clone(), TracedFile { output, trace });
     }
     Ok(out)
 }

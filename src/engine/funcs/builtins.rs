@@ -1,6 +1,7 @@
 //! Go `text/template`'s built-in functions, less `and` and `or` (the executor evaluates those
 //! lazily) and `slice` (Sprig's replaces it).
 
+use crate::engine::jsonnum::JsonNumber;
 use std::sync::Arc;
 
 use super::{Func, FuncCtx, FuncError, FuncResult};
@@ -292,8 +293,14 @@ fn basic_kind(v: &Value) -> Kind {
         Value::Float(_) => Kind::Float,
         Value::Complex(..) => Kind::Complex,
         Value::String(_) => Kind::String,
+        Value::Object(_) if JsonNumber::text_of(v).is_some() => Kind::String,
         _ => Kind::Invalid,
     }
+}
+
+/// The string a string-kinded value holds (`json.Number` included).
+fn str_of(v: &Value) -> &str {
+    v.as_str().or_else(|| JsonNumber::text_of(v)).unwrap_or("")
 }
 
 fn int_of(v: &Value) -> i64 {
@@ -346,7 +353,7 @@ fn eq_values(a: &Value, rest: &[Value]) -> Result<bool, FuncError> {
                 },
                 Kind::Float => float_of(a) == float_of(b),
                 Kind::Int | Kind::Uint => int_of(a) == int_of(b),
-                Kind::String => a.as_str() == b.as_str(),
+                Kind::String => str_of(a) == str_of(b),
                 Kind::Invalid => {
                     if !a.is_nil() && !b.is_nil() && a.kind_name() != b.kind_name() {
                         return Err(FuncError::msg(format!(
@@ -402,7 +409,7 @@ fn lt_values(a: &Value, b: &Value) -> Result<bool, FuncError> {
     Ok(match k1 {
         Kind::Float => float_of(a) < float_of(b),
         Kind::Int | Kind::Uint => int_of(a) < int_of(b),
-        Kind::String => a.as_str() < b.as_str(),
+        Kind::String => str_of(a) < str_of(b),
         _ => return Err(bad()),
     })
 }

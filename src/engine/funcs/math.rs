@@ -6,6 +6,7 @@
 //! share the exact semantics. The `*f` functions go through shopspring/decimal, so `addf 0.1
 //! 0.2` is exactly `0.3`; a small arbitrary-precision decimal reproduces that.
 
+use crate::engine::jsonnum::JsonNumber;
 use rand::Rng;
 
 use super::{Func, FuncCtx, FuncError, FuncResult};
@@ -129,6 +130,10 @@ pub fn to_int64(v: &Value) -> i64 {
         Value::Float(f) => go_f64_to_i64(*f),
         Value::String(s) => parse_int_go(trim_zero_decimal(s)).unwrap_or(0),
         Value::Bool(b) => i64::from(*b),
+        Value::Object(_) => match JsonNumber::text_of(v) {
+            Some(t) => parse_int_go(trim_zero_decimal(t)).unwrap_or(0),
+            None => 0,
+        },
         _ => 0,
     }
 }
@@ -149,6 +154,9 @@ pub fn to_float64(v: &Value) -> f64 {
         Value::Float(f) => *f,
         Value::String(s) => parse_float_go(s).unwrap_or(0.0),
         Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Object(_) => JsonNumber::text_of(v)
+            .and_then(parse_float_go)
+            .unwrap_or(0.0),
         _ => 0.0,
     }
 }

@@ -362,7 +362,33 @@ fn explain(p: &str, fallback: &str) -> String {
 }
 
 /// Compiles a Go regular expression. The error is Go's `regexp.Compile` error text.
+///
+/// Charts call `regexMatch` and friends with the same few patterns over and over (once per
+/// object, per subchart), and compiling costs far more than matching, so results are cached.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    // Bounded so a template generating patterns cannot grow it without limit.
+    const MAX: usize = 512;
+    static CACHE: OnceLock<Mutex<HashMap<String, Result<Regex, String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return hit;
+    }
+    let r = compile_uncached(pattern);
+    if pattern.len() > 4096 {
+        return r;
+    }
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= MAX {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), r.clone());
+    }
+    r
+}
+
+fn compile_uncached(pattern: &str) -> Result<Regex, String> {
     let translated = translate(pattern)?;
     Regex::new(&translated).map_err(|e| match e {
         regex::Error::CompiledTooBig(_) => go_err("expression too large", pattern),

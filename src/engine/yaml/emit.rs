@@ -7,6 +7,7 @@
 
 use super::resolve::{is_base60_float, resolve_plain, Resolved};
 use crate::engine::format::{format_float, FloatFmt};
+use crate::engine::jsonnum::JsonNumber;
 use crate::engine::value::Value;
 
 /// A node ready to emit.
@@ -148,6 +149,10 @@ fn from_direct(v: &Value, depth: usize) -> Result<Y, String> {
             }
             sort_keys(&mut entries, true);
             Y::Map(entries)
+        }
+        // go-yaml v3 knows no json.Number: it is a string to it.
+        Value::Object(_) if JsonNumber::text_of(v).is_some() => {
+            Y::Str(JsonNumber::text_of(v).unwrap_or_default().to_string())
         }
         Value::Object(o) => from_direct(&o.to_data(), depth + 1)?,
     })

@@ -70,6 +70,13 @@ pub fn parse(src: &str) -> Result<Value, YamlError> {
     read::node_to_value(node.as_ref())
 }
 
+/// [`parse`] with `encoding/json`'s `UseNumber`: numbers become `json.Number`, as helm 3's
+/// chart loader reads `values.yaml`.
+pub fn parse_use_number(src: &str) -> Result<Value, YamlError> {
+    let node = read::parse_first_node(src)?;
+    read::node_to_value_with(node.as_ref(), true)
+}
+
 /// Parses every `---`-separated document of `src`. Empty documents are [`Value::Nil`].
 pub fn parse_all(src: &str) -> Result<Vec<Value>, YamlError> {
     read::parse_nodes(src)?

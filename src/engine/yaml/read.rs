@@ -2,6 +2,7 @@
 //! composer that keeps positions, go-yaml v2's decoding into `interface{}`, then
 //! sigs.k8s.io/yaml's conversion to JSON types.
 
+use crate::engine::jsonnum::JsonNumber;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -372,10 +373,30 @@ fn depth_error(line: usize) -> YamlError {
     YamlError::yaml(format!("exceeded max depth of {MAX_DEPTH}"), Some(line))
 }
 
+/// libyaml-safer 0.3 still has a few `panic!("TODO")`s for malformed input (a tag followed by
+/// `,` in a flow collection is one). [`Composer::next`] turns them into YAML errors; this keeps
+/// the panic hook from printing them, or, under a fuzzer, from aborting. Only panics raised
+/// inside libyaml-safer are silenced; every other panic reaches the previous hook unchanged.
+fn silence_parser_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_parser = info
+                .location()
+                .is_some_and(|l| l.file().contains("libyaml-safer"));
+            if !in_parser {
+                previous(info);
+            }
+        }));
+    });
+}
+
 fn with_composer<R>(
     src: &str,
     f: impl FnOnce(&mut Composer<'_>) -> Result<R, YamlError>,
 ) -> Result<R, YamlError> {
+    silence_parser_panics();
     // libyaml-safer panics on a block scalar that ends the input without a line break, where
     // libyaml and go-yaml simply end the scalar. Parse with a line break appended and let the
     // composer take it back off such a scalar.
@@ -768,10 +789,14 @@ fn format_float32_g(f: f64) -> String {
 
 /// sigs.k8s.io/yaml's conversion to JSON-compatible data, then `encoding/json` into
 /// `interface{}`.
-fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
+/// With `use_number`, numbers come back as `json.Number` (`Decoder.UseNumber`) holding the
+/// text encoding/json wrote for them.
+fn to_json_value(v: GoVal, use_number: bool, err: &mut Option<String>) -> Value {
     match v {
         GoVal::Nil => Value::Nil,
         GoVal::Bool(b) => Value::Bool(b),
+        GoVal::Int(i) if use_number => JsonNumber::value(i.to_string()),
+        GoVal::Uint(u) if use_number => JsonNumber::value(u.to_string()),
         GoVal::Int(i) => Value::Float(i as f64),
         GoVal::Uint(u) => Value::Float(u as f64),
         GoVal::Float(f) => {
@@ -781,12 +806,21 @@ fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
                     format_float(f, FloatFmt::G)
                 ));
             }
-            Value::Float(f)
+            if use_number && f.is_finite() {
+                JsonNumber::value(format_float(f, FloatFmt::Json))
+            } else {
+                Value::Float(f)
+            }
         }
         GoVal::Str(s) => Value::from(s),
         GoVal::Seq(items) => Value::List(
             SliceType::Interface,
-            Arc::new(items.into_iter().map(|i| to_json_value(i, err)).collect()),
+            Arc::new(
+                items
+                    .into_iter()
+                    .map(|i| to_json_value(i, use_number, err))
+                    .collect(),
+            ),
         ),
         GoVal::Map(entries) => {
             let mut map = BTreeMap::new();
@@ -808,7 +842,7 @@ fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
                         continue;
                     }
                 };
-                let val = to_json_value(v, err);
+                let val = to_json_value(v, use_number, err);
                 map.insert(key, val);
             }
             Value::Map(MapType::Interface, MapRef::new(map))
@@ -818,6 +852,11 @@ fn to_json_value(v: GoVal, err: &mut Option<String>) -> Value {
 
 /// Decodes a composed document into helm's value types.
 pub fn node_to_value(node: Option<&Node>) -> Result<Value, YamlError> {
+    node_to_value_with(node, false)
+}
+
+/// [`node_to_value`], with numbers as `json.Number` when `use_number` is set.
+pub fn node_to_value_with(node: Option<&Node>, use_number: bool) -> Result<Value, YamlError> {
     let Some(node) = node else {
         return Ok(Value::Nil);
     };
@@ -829,7 +868,7 @@ pub fn node_to_value(node: Option<&Node>) -> Result<Value, YamlError> {
     };
     let go = d.unmarshal(node)?;
     let mut err = None;
-    let v = to_json_value(go, &mut err);
+    let v = to_json_value(go, use_number, &mut err);
     match err {
         Some(e) => Err(YamlError::convert(e)),
         None => Ok(v),
@@ -839,6 +878,13 @@ pub fn node_to_value(node: Option<&Node>) -> Result<Value, YamlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parser_panics_become_errors() {
+        // libyaml-safer panics on a tag directly followed by `,` in a flow collection.
+        assert!(crate::engine::yaml::parse("a: [!x,]").is_err());
+        assert!(crate::engine::yaml::parse("a: [[!t,,]]\nb: 2").is_err());
+    }
 
     #[test]
     fn float32_keys() {
