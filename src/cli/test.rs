@@ -8,6 +8,7 @@ use clap::{ArgAction, Args};
 
 use super::Outcome;
 use crate::unittest::job::RunSettings;
+use crate::unittest::coverage;
 use crate::unittest::report::{self, Style};
 use crate::unittest::runner::{self, Event, RunOptions};
 
@@ -57,6 +58,12 @@ pub struct TestArgs {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+    /// Report which template lines and if/with/range arms the suites executed.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Also write the coverage as an LCOV tracefile to FILE (implies --coverage).
+    #[arg(long, value_name = "FILE")]
+    pub coverage_lcov: Option<PathBuf>,
     /// Colour: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: String,
@@ -104,6 +111,7 @@ fn options(args: &TestArgs) -> Result<RunOptions, String> {
             all_matches: args.all_matches,
             skip_schema_validation: args.skip_schema_validation,
             values_files,
+            coverage: args.coverage || args.coverage_lcov.is_some(),
         },
     })
 }
@@ -144,6 +152,34 @@ pub fn run_to(args: &TestArgs, out: &mut dyn Write, st: Style) -> (i32, String) 
     });
     let _ = out.write_all(report::summary(&st, &result).as_bytes());
     let mut err = String::new();
+    if opts.settings.coverage {
+        let mut lcov = String::new();
+        for ch in &result.charts {
+            let Some(chart) = &ch.chart else { continue };
+            let points = coverage::chart_points(chart);
+            let hits: Vec<&[crate::engine::trace::Hit]> = ch
+                .suites
+                .iter()
+                .flat_map(|s| s.tests.iter().flatten())
+                .map(|t| t.hits.as_slice())
+                .collect();
+            let cov = coverage::compute(&points, &hits);
+            let _ = writeln!(out, "\n{} {}", st.bold("Coverage of"), ch.path.display());
+            let _ = out.write_all(coverage::text(&cov).as_bytes());
+            let name = ch.name.clone();
+            let dir = ch.path.clone();
+            lcov.push_str(&coverage::lcov(&cov, &|t: &str| {
+                let rel = t.strip_prefix(&format!("{name}/")).unwrap_or(t);
+                dir.join(rel).display().to_string()
+            }));
+        }
+        if let Some(path) = &args.coverage_lcov {
+            if let Err(e) = std::fs::write(path, lcov) {
+                err.push_str(&format!("Error: cannot write {}: {e}\n", path.display()));
+                return (1, err);
+            }
+        }
+    }
     if let Some(path) = &args.output_file {
         let text = if args.output_type.eq_ignore_ascii_case("json") {
             report::json(&result)

@@ -16,7 +16,7 @@ use crate::chart::Chart;
 use crate::engine::funcs::LookupSource;
 use crate::engine::value::{MapRef, MapType, SliceType, Value};
 use crate::engine::{Error as EngineError, ExecOptions, TemplateSet};
-use crate::render::chart::{execute_units, parse_units};
+use crate::render::chart::{execute_units, execute_units_traced, parse_units};
 
 use super::jsonpath::Path as JsonPath;
 use super::setpath::{build as build_set, merge_tables};
@@ -40,6 +40,8 @@ pub struct RunSettings {
     pub skip_schema_validation: bool,
     /// Command-line `-v` values files (absolute), appended to every suite's `values`.
     pub values_files: Vec<PathBuf>,
+    /// `--coverage`: record which template lines and branches ran.
+    pub coverage: bool,
 }
 
 /// One assertion's outcome.
@@ -84,8 +86,10 @@ pub struct TestOutcome {
     pub duration: Duration,
     /// Snapshot comparisons, for the suite's file.
     pub snapshots: Vec<Record>,
-    /// The templates that were executed, for coverage.
+    /// The templates that were executed.
     pub executed: Vec<String>,
+    /// What ran, for `--coverage`.
+    pub hits: Vec<crate::engine::trace::Hit>,
 }
 
 /// Parsed template sets, shared by every test: keyed by the list of templates a suite
@@ -655,6 +659,13 @@ fn render(inp: &JobInput, require_success: bool, out: &mut TestOutcome) -> Resul
         ..ExecOptions::default()
     };
     let result = match set.as_ref() {
+        Ok(set) if inp.settings.coverage => {
+            let mut trace = crate::engine::Trace::default();
+            let r = execute_units_traced(set, &order, &exec, &mut trace);
+            out.hits = trace.hits();
+            r.map(|m| m.into_iter().map(|(k, f)| (k, f.output)).collect())
+                .map_err(|e| e.helm_message_for(3))
+        }
         Ok(set) => execute_units(set, &order, &exec).map_err(|e| e.helm_message_for(3)),
         Err(e) => Err(e.clone()),
     };

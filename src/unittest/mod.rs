@@ -5,8 +5,9 @@
 //!   and `set:` paths.
 //! - [`job`]: one test from values to verdict; [`validate`]: the assertion types.
 //! - [`snapshot`]: `__snapshot__/*.snap` files; [`runner`]: discovery and the parallel run;
-//!   [`report`]: console, JUnit and JSON reports.
+//!   [`report`]: console, JUnit and JSON reports; [`coverage`]: template coverage.
 
+pub mod coverage;
 pub mod job;
 pub mod jsonpath;
 pub mod report;
