@@ -27,7 +27,11 @@ fn args(files: &str) -> TestArgs {
 fn every_assertion_type_passes() {
     let o = run(&args("tests/*_test.yaml"));
     assert_eq!(o.exit, 0, "{}", o.stdout);
-    assert!(o.stdout.contains("11 tests run: 11 passed, 1 skipped"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("11 tests run: 11 passed, 1 skipped"),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains("SKIP"), "{}", o.stdout);
     assert!(!o.stdout.contains("FAIL"), "{}", o.stdout);
 }
@@ -64,14 +68,20 @@ fn every_assertion_type_fails_with_its_message() {
     let o = run(&args("tests_failed/*_test.yaml"));
     assert_eq!(o.exit, 1, "{}", o.stdout);
     assert!(
-        o.stdout.contains(&format!("{n} tests run: 0 passed, {n} failed", n = FAILURES.len())),
+        o.stdout.contains(&format!(
+            "{n} tests run: 0 passed, {n} failed",
+            n = FAILURES.len()
+        )),
         "{}",
         o.stdout
     );
     for (name, text) in FAILURES {
         let block = failure_block(&o.stdout, name)
             .unwrap_or_else(|| panic!("no FAIL line for {name}:\n{}", o.stdout));
-        assert!(block.contains(text), "{name}: expected {text:?} in\n{block}");
+        assert!(
+            block.contains(text),
+            "{name}: expected {text:?} in\n{block}"
+        );
     }
 }
 
@@ -106,7 +116,11 @@ fn bad_suites_name_file_and_line_and_the_rest_still_run() {
         assert!(o.stdout.contains(text), "missing {text:?} in\n{}", o.stdout);
     }
     assert!(o.stdout.contains("PASS ["), "{}", o.stdout);
-    assert!(o.stdout.contains("tests_bad/good_test.yaml › passes"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("tests_bad/good_test.yaml › passes"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -117,7 +131,8 @@ fn json_and_junit_reports() {
     a.output_type = "json".into();
     a.output_file = Some(json.clone());
     assert_eq!(run(&a).exit, 1);
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["counts"]["failed"], FAILURES.len());
     assert_eq!(v["passed"], false);
 
@@ -142,12 +157,19 @@ fn ci_mode_fails_on_a_missing_snapshot_and_writes_nothing() {
     let mut a = args(suite.to_str().unwrap());
     let o = run(&a);
     assert_eq!(o.exit, 1, "{}", o.stdout);
-    assert!(o.stdout.contains("--ci does not write new snapshots"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("--ci does not write new snapshots"),
+        "{}",
+        o.stdout
+    );
     assert!(!dir.path().join("__snapshot__").exists());
     a.ci = Some(false);
     assert_eq!(run(&a).exit, 0);
     let snap = dir.path().join("__snapshot__/snap_test.yaml.snap");
-    assert_eq!(std::fs::read_to_string(&snap).unwrap(), "new snapshot:\n  1: |\n    2\n");
+    assert_eq!(
+        std::fs::read_to_string(&snap).unwrap(),
+        "new snapshot:\n  1: |\n    2\n"
+    );
     a.ci = Some(true);
     assert_eq!(run(&a).exit, 0);
 }
@@ -160,10 +182,20 @@ fn coverage_reports_lines_and_branches() {
     a.coverage_lcov = Some(lcov.clone());
     let o = run(&a);
     assert_eq!(o.exit, 0, "{}", o.stdout);
-    assert!(o.stdout.contains("demo/templates/deployment.yaml"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("demo/templates/deployment.yaml"),
+        "{}",
+        o.stdout
+    );
     let text = std::fs::read_to_string(&lcov).unwrap();
     assert!(text.contains("templates/monitor.yaml"), "{text}");
     // monitor.yaml's `if` ran both ways across the suites.
-    let monitor = text.split("end_of_record").find(|r| r.contains("monitor.yaml")).unwrap();
-    assert!(monitor.contains("BRDA:1,") && monitor.contains("BRH:2"), "{monitor}");
+    let monitor = text
+        .split("end_of_record")
+        .find(|r| r.contains("monitor.yaml"))
+        .unwrap();
+    assert!(
+        monitor.contains("BRDA:1,") && monitor.contains("BRH:2"),
+        "{monitor}"
+    );
 }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args};
 
 use super::Outcome;
-use crate::unittest::job::RunSettings;
 use crate::unittest::coverage;
+use crate::unittest::job::RunSettings;
 use crate::unittest::report::{self, Style};
 use crate::unittest::runner::{self, Event, RunOptions};
 
@@ -35,7 +35,12 @@ pub struct TestArgs {
     #[arg(short = 'o', long = "output-file", value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Report format for -o: junit or json.
-    #[arg(short = 't', long = "output-type", value_name = "TYPE", default_value = "junit")]
+    #[arg(
+        short = 't',
+        long = "output-type",
+        value_name = "TYPE",
+        default_value = "junit"
+    )]
     pub output_type: String,
     /// Stop starting tests after the first failure.
     #[arg(short = 'q', long = "failfast", visible_alias = "fail-fast")]
@@ -81,9 +86,7 @@ fn options(args: &TestArgs) -> Result<RunOptions, String> {
         let abs = if v.is_absolute() {
             v.clone()
         } else {
-            std::env::current_dir()
-                .map_err(|e| e.to_string())?
-                .join(v)
+            std::env::current_dir().map_err(|e| e.to_string())?.join(v)
         };
         if !abs.is_file() {
             return Err(format!("values file {} not found", v.display()));

@@ -190,7 +190,12 @@ pub fn text(c: &Coverage) -> String {
             })
             .collect();
         if !untaken.is_empty() {
-            let _ = writeln!(s, "{:<width$}    arms never taken: {}", "", untaken.join(", "));
+            let _ = writeln!(
+                s,
+                "{:<width$}    arms never taken: {}",
+                "",
+                untaken.join(", ")
+            );
         }
     }
     let _ = writeln!(

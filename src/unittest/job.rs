@@ -353,9 +353,21 @@ fn json_values(v: &YV) -> Result<Value, String> {
 }
 
 fn capabilities(suite: &Suite, test: &Test) -> Capabilities {
-    let or = |a: &str, b: &str| if a.is_empty() { b.to_string() } else { a.to_string() };
-    let major = or(&or(&test.capabilities.major, &suite.capabilities.major), "1");
-    let minor = or(&or(&test.capabilities.minor, &suite.capabilities.minor), "20");
+    let or = |a: &str, b: &str| {
+        if a.is_empty() {
+            b.to_string()
+        } else {
+            a.to_string()
+        }
+    };
+    let major = or(
+        &or(&test.capabilities.major, &suite.capabilities.major),
+        "1",
+    );
+    let minor = or(
+        &or(&test.capabilities.minor, &suite.capabilities.minor),
+        "20",
+    );
     let suite_list = match &suite.capabilities.api_versions {
         ApiVersions::List(l) => l.clone(),
         _ => Vec::new(),
@@ -398,7 +410,11 @@ fn release(suite: &Suite, test: &Test) -> (ReleaseOptions, bool) {
     (
         ReleaseOptions {
             name: if given { name } else { "RELEASE-NAME".into() },
-            namespace: if ns.is_empty() { "NAMESPACE".into() } else { ns },
+            namespace: if ns.is_empty() {
+                "NAMESPACE".into()
+            } else {
+                ns
+            },
             revision: if test.release.revision != 0 {
                 test.release.revision
             } else {
@@ -412,7 +428,13 @@ fn release(suite: &Suite, test: &Test) -> (ReleaseOptions, bool) {
 
 /// helm-unittest's `chart.version`/`chart.appVersion` overrides (test first, then suite).
 fn chart_overrides(inp: &JobInput) -> (String, String) {
-    let or = |a: &str, b: &str| if a.is_empty() { b.to_string() } else { a.to_string() };
+    let or = |a: &str, b: &str| {
+        if a.is_empty() {
+            b.to_string()
+        } else {
+            a.to_string()
+        }
+    };
     (
         or(&inp.test.chart.version, &inp.suite.chart.version),
         or(&inp.test.chart.app_version, &inp.suite.chart.app_version),
@@ -463,9 +485,8 @@ fn select_units<'u>(units: &'u [RenderUnit], suite: &Suite) -> Vec<&'u RenderUni
 /// helm-unittest's render error pattern: the failing file and the message.
 fn parse_render_error(msg: &str) -> (String, String) {
     static RE: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(r"(?msU)^(?:.+: |.+ \()(?:(.+):\d+:\d+).+(?:.+>)*: (.+)$").ok()
-    });
+    let re = RE
+        .get_or_init(|| Regex::new(r"(?msU)^(?:.+: |.+ \()(?:(.+):\d+:\d+).+(?:.+>)*: (.+)$").ok());
     let Some(re) = re else {
         return (String::new(), String::new());
     };
@@ -596,7 +617,11 @@ pub fn run_test(inp: &JobInput) -> TestOutcome {
     out
 }
 
-fn render(inp: &JobInput, require_success: bool, out: &mut TestOutcome) -> Result<Rendered, String> {
+fn render(
+    inp: &JobInput,
+    require_success: bool,
+    out: &mut TestOutcome,
+) -> Result<Rendered, String> {
     let suite = inp.suite;
     let test = inp.test;
     let values = user_values(inp)?;
@@ -922,7 +947,10 @@ fn assert_one(
             let l = match docs.and_then(|d| d.first()) {
                 Some(d) => format!(
                     "Error: Invalid rendering: {}",
-                    d.raw.get("raw").map(YV::fmt_v).unwrap_or_else(|| "<nil>".into())
+                    d.raw
+                        .get("raw")
+                        .map(YV::fmt_v)
+                        .unwrap_or_else(|| "<nil>".into())
                 ),
                 None => "Error: rendered manifest is empty".into(),
             };
@@ -944,7 +972,8 @@ fn assert_one(
         passed = passed && ok;
     }
     r.passed = passed;
-    let plain_mismatch = r.lines.iter().any(|l| l == "Actual:") && !r.lines.iter().any(|l| l == "Error:");
+    let plain_mismatch =
+        r.lines.iter().any(|l| l == "Actual:") && !r.lines.iter().any(|l| l == "Error:");
     if !r.passed && plain_mismatch {
         r.diff = expected_actual(a, &selected);
     }
@@ -953,7 +982,10 @@ fn assert_one(
 
 /// For a failed value comparison, the expected and the first actual value as YAML, so the
 /// report can show a coloured diff.
-fn expected_actual(a: &Assertion, selected: &BTreeMap<String, Vec<Doc>>) -> Option<(String, String)> {
+fn expected_actual(
+    a: &Assertion,
+    selected: &BTreeMap<String, Vec<Doc>>,
+) -> Option<(String, String)> {
     use super::suite::Check;
     let expected = match a.check {
         Check::IsSubset => a.params.content.clone()?,
@@ -964,12 +996,18 @@ fn expected_actual(a: &Assertion, selected: &BTreeMap<String, Vec<Doc>>) -> Opti
         return None;
     }
     let doc = selected.values().flatten().next()?;
-    let actual = validate::lookup(doc, &a.params.path).ok()?.into_iter().next()?;
+    let actual = validate::lookup(doc, &a.params.path)
+        .ok()?
+        .into_iter()
+        .next()?;
     let actual = match actual {
         YV::Str(s) => YV::Str(validate::uniform(&s)),
         o => o,
     };
-    Some((super::yval::to_yaml(&expected), super::yval::to_yaml(&actual)))
+    Some((
+        super::yval::to_yaml(&expected),
+        super::yval::to_yaml(&actual),
+    ))
 }
 
 #[cfg(test)]
@@ -993,8 +1031,14 @@ mod tests {
         let p = template_pattern(&clean_join("c", &template_file_name("*.yaml"))).unwrap();
         assert!(p.is_match("c/templates/a.yaml"));
         assert!(!p.is_match("c/charts/s/templates/a.yaml"));
-        assert_eq!(template_file_name("deployment.yaml"), "templates/deployment.yaml");
-        assert_eq!(template_file_name("charts/x/templates/a.yaml"), "charts/x/templates/a.yaml");
+        assert_eq!(
+            template_file_name("deployment.yaml"),
+            "templates/deployment.yaml"
+        );
+        assert_eq!(
+            template_file_name("charts/x/templates/a.yaml"),
+            "charts/x/templates/a.yaml"
+        );
     }
 
     #[test]

@@ -643,9 +643,8 @@ impl<'s> Lexer<'s> {
             return Some(St::SubPath);
         }
         if self.consumed(".", &[]) {
-            let named = self.child_name_run(&[
-                '.', '[', ')', ' ', '&', '|', '=', '!', '>', '<', '~',
-            ]);
+            let named =
+                self.child_name_run(&['.', '[', ')', ' ', '&', '|', '=', '!', '>', '<', '~']);
             if !named {
                 return self.errorf("child name missing".into());
             }
@@ -715,9 +714,8 @@ impl<'s> Lexer<'s> {
             return Some(St::OptionalArrayIndex);
         }
         if self.last_type == Lx::Eof {
-            let named = self.child_name_run(&[
-                '.', '[', ']', ')', ' ', '&', '|', '=', '!', '>', '<', '~',
-            ]);
+            let named =
+                self.child_name_run(&['.', '[', ']', ')', ' ', '&', '|', '=', '!', '>', '<', '~']);
             if !named {
                 return self.errorf("child name missing".into());
             }
@@ -1647,7 +1645,9 @@ fn to_filter(n: &PNode) -> Filter {
         },
         PNode::Op(l, kids) => match l.typ {
             Lx::FilterNot => Filter::Not(Box::new(to_filter(&kids[0]))),
-            Lx::FilterOr => Filter::Or(Box::new(to_filter(&kids[0])), Box::new(to_filter(&kids[1]))),
+            Lx::FilterOr => {
+                Filter::Or(Box::new(to_filter(&kids[0])), Box::new(to_filter(&kids[1])))
+            }
             Lx::FilterAnd => {
                 Filter::And(Box::new(to_filter(&kids[0])), Box::new(to_filter(&kids[1])))
             }
@@ -1702,14 +1702,20 @@ mod tests {
             e("a.b[0[]]"),
             "invalid array index [0[] before position 7: non-integer array index"
         );
-        assert_eq!(e("a.[c[0]]"), "child name missing at position 2, following \"a.\"");
+        assert_eq!(
+            e("a.[c[0]]"),
+            "child name missing at position 2, following \"a.\""
+        );
     }
 
     #[test]
     fn filters_compare_numbers_and_regexes() {
         let doc = "env: [{name: OTEL_A, value: 1}, {name: OTEL_B, value: 2}, {name: X, value: 3}]";
         assert_eq!(find(doc, "env[?(@.value > 1)].name"), vec!["OTEL_B", "X"]);
-        assert_eq!(find(doc, "env[?(@['name']=~/OTEL_.+/)].value"), vec!["1", "2"]);
+        assert_eq!(
+            find(doc, "env[?(@['name']=~/OTEL_.+/)].value"),
+            vec!["1", "2"]
+        );
         assert_eq!(
             find(doc, "env[?(@.name == 'X' || @.value == 1)].value"),
             vec!["1", "3"]

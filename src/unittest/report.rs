@@ -79,7 +79,11 @@ pub fn suite_error_line(st: &Style, e: &SuiteError) -> String {
 pub fn test_line(st: &Style, suite: &str, o: &TestOutcome, suite_file: &str) -> String {
     let name = format!("{} {} {}", st.dim(suite), st.dim("›"), st.bold(&o.name));
     let mut s = if o.skipped {
-        format!("{} {:>11} {name}\n", st.skip(&format!("{:>12}", "SKIP")), "")
+        format!(
+            "{} {:>11} {name}\n",
+            st.skip(&format!("{:>12}", "SKIP")),
+            ""
+        )
     } else if o.passed {
         format!(
             "{} {} {name}\n",
@@ -105,7 +109,14 @@ pub fn failure_details(st: &Style, o: &TestOutcome, suite_file: &str) -> String 
     let mut s = String::new();
     let pad = "              ";
     if let Some(e) = &o.exec_error {
-        let _ = writeln!(s, "{pad}{}", st.red(&format!("Error: {}", e.replace('\n', &format!("\n{pad}  ")))));
+        let _ = writeln!(
+            s,
+            "{pad}{}",
+            st.red(&format!(
+                "Error: {}",
+                e.replace('\n', &format!("\n{pad}  "))
+            ))
+        );
     }
     for a in o.asserts.iter().filter(|a| !a.passed) {
         s.push_str(&assert_details(st, a, suite_file, pad));
@@ -149,7 +160,12 @@ fn assert_details(st: &Style, a: &AssertOutcome, suite_file: &str, pad: &str) ->
         let _ = writeln!(s, "{pad}    {shown}");
     }
     if let Some((e, act)) = &a.diff {
-        let _ = writeln!(s, "{pad}    Diff ({} expected, {} actual):", st.red("-"), st.green("+"));
+        let _ = writeln!(
+            s,
+            "{pad}    Diff ({} expected, {} actual):",
+            st.red("-"),
+            st.green("+")
+        );
         let d = similar::TextDiff::from_lines(e.as_str(), act.as_str());
         for change in d.iter_all_changes() {
             let text = change.to_string_lossy();
@@ -262,14 +278,24 @@ pub fn summary(st: &Style, r: &RunResult) -> String {
     }
     for ch in &r.charts {
         if let Some(e) = &ch.error {
-            let _ = writeln!(s, "{} {}: {e}", st.fail(&format!("{:>12}", "ERROR")), ch.path.display());
+            let _ = writeln!(
+                s,
+                "{} {}: {e}",
+                st.fail(&format!("{:>12}", "ERROR")),
+                ch.path.display()
+            );
         }
         for e in &ch.suite_errors {
             s.push_str(&suite_error_line(st, e));
         }
         for sr in &ch.suites {
             if let Some(e) = &sr.error {
-                let _ = writeln!(s, "{} {}: {e}", st.fail(&format!("{:>12}", "ERROR")), sr.display);
+                let _ = writeln!(
+                    s,
+                    "{} {}: {e}",
+                    st.fail(&format!("{:>12}", "ERROR")),
+                    sr.display
+                );
             }
             for t in sr.tests.iter().flatten() {
                 if !t.passed && !t.skipped {

@@ -53,12 +53,7 @@ pub struct SuiteRun {
 impl SuiteRun {
     /// Whether every test that ran passed and the suite has no error.
     pub fn passed(&self) -> bool {
-        self.error.is_none()
-            && self
-                .tests
-                .iter()
-                .flatten()
-                .all(|t| t.passed || t.skipped)
+        self.error.is_none() && self.tests.iter().flatten().all(|t| t.passed || t.skipped)
     }
 }
 
@@ -209,7 +204,11 @@ fn walk(dir: &Path) -> Vec<String> {
 /// enabled unless it is `false`), else `tags` (any true), else enabled.
 fn subchart_enabled(parent: &Chart, sub: &Chart, values: &YV) -> bool {
     let dep = parent.metadata.deps().find(|d| {
-        let n = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let n = if d.alias.is_empty() {
+            &d.name
+        } else {
+            &d.alias
+        };
         *n == sub.metadata.name
     });
     let Some(dep) = dep else { return true };
@@ -284,7 +283,14 @@ fn discover(
                 continue;
             }
         };
-        match read_suites(&f, &text, route, ReadOptions { strict: opts.strict }) {
+        match read_suites(
+            &f,
+            &text,
+            route,
+            ReadOptions {
+                strict: opts.strict,
+            },
+        ) {
             Ok(list) => {
                 let n = list.len();
                 for (i, s) in list.into_iter().enumerate() {
@@ -392,7 +398,11 @@ pub fn run(charts: &[PathBuf], opts: &RunOptions, progress: &mut dyn FnMut(Event
 fn matches_filter(filter: &Option<String>, suite: &Suite, display: &str, test: &str) -> bool {
     match filter {
         None => true,
-        Some(f) => test.contains(f.as_str()) || suite.name.contains(f.as_str()) || display.contains(f.as_str()),
+        Some(f) => {
+            test.contains(f.as_str())
+                || suite.name.contains(f.as_str())
+                || display.contains(f.as_str())
+        }
     }
 }
 
@@ -407,7 +417,10 @@ fn run_suites(
     // Snapshot files, read once per suite before any test runs.
     let mut snaps: Vec<Result<SnapshotFile, String>> = Vec::new();
     for (s, _) in &found {
-        snaps.push(snapshot::read(&snapshot::snapshot_path(&s.file, &s.snapshot_id)));
+        snaps.push(snapshot::read(&snapshot::snapshot_path(
+            &s.file,
+            &s.snapshot_id,
+        )));
     }
     let mut jobs: Vec<(usize, usize)> = Vec::new();
     let mut filtered = vec![0usize; found.len()];
@@ -492,8 +505,10 @@ fn run_suites(
         }
     });
     let mut runs: Vec<SuiteRun> = Vec::new();
-    let mut per_suite: Vec<Vec<Option<TestOutcome>>> =
-        found.iter().map(|(s, _)| vec![None; s.tests.len()]).collect();
+    let mut per_suite: Vec<Vec<Option<TestOutcome>>> = found
+        .iter()
+        .map(|(s, _)| vec![None; s.tests.len()])
+        .collect();
     for (i, o) in slots.into_iter().enumerate() {
         let (si, ti) = jobs[i];
         per_suite[si][ti] = o;

@@ -162,8 +162,14 @@ mod tests {
 
     #[test]
     fn builds_nested_values() {
-        assert_eq!(build(&data(), "a.b").unwrap().fmt_v(), "map[a:map[b:map[foo:bar]]]");
-        assert_eq!(build(&data(), "a[1]").unwrap().fmt_v(), "map[a:[<nil> map[foo:bar]]]");
+        assert_eq!(
+            build(&data(), "a.b").unwrap().fmt_v(),
+            "map[a:map[b:map[foo:bar]]]"
+        );
+        assert_eq!(
+            build(&data(), "a[1]").unwrap().fmt_v(),
+            "map[a:[<nil> map[foo:bar]]]"
+        );
         assert_eq!(
             build(&data(), "a[1].b").unwrap().fmt_v(),
             "map[a:[<nil> map[b:map[foo:bar]]]]"
@@ -191,9 +197,15 @@ mod tests {
     fn merge_keeps_destination() {
         let dst = YV::Map(vec![("a".into(), YV::Map(vec![("b".into(), YV::Null)]))]);
         let src = YV::Map(vec![
-            ("a".into(), YV::Map(vec![("b".into(), YV::Int(1)), ("c".into(), YV::Int(2))])),
+            (
+                "a".into(),
+                YV::Map(vec![("b".into(), YV::Int(1)), ("c".into(), YV::Int(2))]),
+            ),
             ("d".into(), YV::Int(3)),
         ]);
-        assert_eq!(merge_tables(dst, &src).fmt_v(), "map[a:map[b:<nil> c:2] d:3]");
+        assert_eq!(
+            merge_tables(dst, &src).fmt_v(),
+            "map[a:map[b:<nil> c:2] d:3]"
+        );
     }
 }

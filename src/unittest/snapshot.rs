@@ -185,13 +185,17 @@ impl SnapshotComparer for TestSnapshots<'_> {
         let (m, n) = (opts.match_regex.trim(), opts.not_match_regex.trim());
         if !m.is_empty() || !n.is_empty() {
             if !m.is_empty() {
-                ok = regex::Regex::new(m).map(|r| r.is_match(&new)).unwrap_or(false);
+                ok = regex::Regex::new(m)
+                    .map(|r| r.is_match(&new))
+                    .unwrap_or(false);
                 if !ok {
                     msg = format!(" pattern '{m}' not found in snapshot");
                 }
             }
             if !n.is_empty() && ok {
-                let hit = regex::Regex::new(n).map(|r| r.is_match(&new)).unwrap_or(false);
+                let hit = regex::Regex::new(n)
+                    .map(|r| r.is_match(&new))
+                    .unwrap_or(false);
                 if hit {
                     ok = false;
                     msg = format!(" pattern '{n}' should not be in snapshot");
@@ -319,7 +323,10 @@ pub fn render_file(current: &BTreeMap<String, BTreeMap<u64, String>>) -> String 
         let entries = &current[&name];
         if entries.is_empty() {
             let mut m = BTreeMap::new();
-            m.insert(name.clone(), Value::Map(MapType::Interface, MapRef::default()));
+            m.insert(
+                name.clone(),
+                Value::Map(MapType::Interface, MapRef::default()),
+            );
             out.push_str(&emit(m));
             continue;
         }

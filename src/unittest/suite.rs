@@ -380,18 +380,26 @@ impl Ctx<'_> {
         let n = deref(n);
         match &n.kind {
             NodeKind::Sequence(items) => items.iter().map(|i| self.string(i, what)).collect(),
-            NodeKind::Scalar { value, style } if value.is_empty() && *style == ScalarStyle::Plain => {
+            NodeKind::Scalar { value, style }
+                if value.is_empty() && *style == ScalarStyle::Plain =>
+            {
                 Ok(Vec::new())
             }
             _ => Err(self.err(n.line, format!("{what}: expected a list of strings"))),
         }
     }
 
-    fn entries<'n>(&self, n: &'n Node, what: &str) -> Result<Vec<(&'n Node, &'n Node)>, SuiteError> {
+    fn entries<'n>(
+        &self,
+        n: &'n Node,
+        what: &str,
+    ) -> Result<Vec<(&'n Node, &'n Node)>, SuiteError> {
         let n = deref(n);
         match &n.kind {
             NodeKind::Mapping(e) => Ok(e.iter().map(|(k, v)| (deref(k), deref(v))).collect()),
-            NodeKind::Scalar { value, style } if value.is_empty() && *style == ScalarStyle::Plain => {
+            NodeKind::Scalar { value, style }
+                if value.is_empty() && *style == ScalarStyle::Plain =>
+            {
                 Ok(Vec::new())
             }
             _ => Err(self.err(n.line, format!("{what}: expected a mapping"))),
@@ -615,9 +623,7 @@ fn read_provider(ctx: &Ctx, v: &Node) -> Result<Vec<YV>, SuiteError> {
                     }
                 }
                 YV::Null => {}
-                _ => {
-                    return Err(ctx.err(v.line, "kubernetesProvider.objects: expected a list"))
-                }
+                _ => return Err(ctx.err(v.line, "kubernetesProvider.objects: expected a list")),
             },
             // The fake client's scheme only routes requests; lookups here answer from the
             // objects directly.
@@ -689,7 +695,11 @@ fn read_selector(ctx: &Ctx, v: &Node) -> Result<DocSelector, SuiteError> {
             }
             "value" => {
                 let val = ctx.value(v)?;
-                sel.value = if matches!(val, YV::Null) { None } else { Some(val) };
+                sel.value = if matches!(val, YV::Null) {
+                    None
+                } else {
+                    Some(val)
+                };
             }
             "matchMany" => sel.match_many = matches!(ctx.value(v)?, YV::Bool(true)),
             "skipEmptyTemplates" => {
@@ -911,16 +921,17 @@ fn read_params(ctx: &Ctx, k: &Node, v: &Node, kind: &str) -> Result<Params, Suit
             ))
         }
     };
-    let mism = |n: &Node, field: &str, want: &str, got: &YV| {
-        ctx.err(
-            n.line,
-            format!(
+    let mism =
+        |n: &Node, field: &str, want: &str, got: &YV| {
+            ctx.err(
+                n.line,
+                format!(
                 "{kind}.{field}: expected type '{want}', got unconvertible type '{}', value: '{}'",
                 if got.go_type().is_empty() { "<nil>" } else { got.go_type() },
                 got.fmt_v()
             ),
-        )
-    };
+            )
+        };
     for (pk, pv) in entries {
         let name = key_text(pk);
         let val = ctx.value(pv)?;
@@ -1027,7 +1038,10 @@ mod tests {
         let e = read("suite: s\ntests:\n  - it: x\n    asserts:\n      - equals: {path: a}\n")
             .unwrap_err();
         assert_eq!(e.line, 5);
-        assert!(e.message.contains("Assertion type `equals` is invalid"), "{e}");
+        assert!(
+            e.message.contains("Assertion type `equals` is invalid"),
+            "{e}"
+        );
         assert!(e.message.contains("did you mean `equal`"), "{e}");
         let e = read("tests:\n  - it: x\n    asserts:\n      - equal: {path: 'a[?(@.x'}\n")
             .unwrap_err();

@@ -432,7 +432,12 @@ fn equal_raw(p: &Params, c: &mut Ctx) -> Verdict {
         let e = to_yaml(&YV::Str(expected.clone()));
         let a = to_yaml(&YV::Str(actual.to_string()));
         if not {
-            split_infof(&fail_format(true, false, false, false, " to equal"), -1, -1, &[&e])
+            split_infof(
+                &fail_format(true, false, false, false, " to equal"),
+                -1,
+                -1,
+                &[&e],
+            )
         } else {
             split_infof(
                 &fail_format(false, false, true, true, " to equal"),
@@ -512,7 +517,12 @@ fn match_regex(p: &Params, c: &mut Ctx) -> Verdict {
     if p.pattern.is_empty() {
         return (
             false,
-            split_infof(ERROR_FORMAT, -1, -1, &["expected field 'pattern' to be filled"]),
+            split_infof(
+                ERROR_FORMAT,
+                -1,
+                -1,
+                &["expected field 'pattern' to be filled"],
+            ),
         );
     }
     let re = match regex::Regex::new(&p.pattern) {
@@ -580,7 +590,12 @@ fn match_regex_raw(p: &Params, c: &mut Ctx) -> Verdict {
     if p.pattern.is_empty() {
         return (
             false,
-            split_infof(ERROR_FORMAT, -1, -1, &["expected field 'pattern' to be filled"]),
+            split_infof(
+                ERROR_FORMAT,
+                -1,
+                -1,
+                &["expected field 'pattern' to be filled"],
+            ),
         );
     }
     let re = match regex::Regex::new(&p.pattern) {
@@ -708,22 +723,29 @@ fn contains(p: &Params, c: &mut Ctx) -> Verdict {
                     }
                 }
             }
-            over_values(c, di, doc, &p.path, &unknown, |c, vi, actual| match &actual {
-                YV::Seq(items) => check_list(c, items, di, vi),
-                other => (
-                    false,
-                    split_infof(
-                        ERROR_FORMAT,
-                        di as i64,
-                        vi as i64,
-                        &[&format!(
-                            "expect '{}' to be an array, got:\n{}",
-                            p.path,
-                            to_yaml(other)
-                        )],
+            over_values(
+                c,
+                di,
+                doc,
+                &p.path,
+                &unknown,
+                |c, vi, actual| match &actual {
+                    YV::Seq(items) => check_list(c, items, di, vi),
+                    other => (
+                        false,
+                        split_infof(
+                            ERROR_FORMAT,
+                            di as i64,
+                            vi as i64,
+                            &[&format!(
+                                "expect '{}' to be an array, got:\n{}",
+                                p.path,
+                                to_yaml(other)
+                            )],
+                        ),
                     ),
-                ),
-            })
+                },
+            )
         },
         || fail(&YV::Str("no manifest found".into()), 0, -1, false),
     )
@@ -732,7 +754,12 @@ fn contains(p: &Params, c: &mut Ctx) -> Verdict {
 fn is_field(p: &Params, c: &mut Ctx, field: &str, custom: &str) -> Verdict {
     let fail = |actual: &YV, di: i64, not: bool| {
         if not {
-            split_infof(&fail_format(true, false, false, false, custom), di, -1, &[&p.of])
+            split_infof(
+                &fail_format(true, false, false, false, custom),
+                di,
+                -1,
+                &[&p.of],
+            )
         } else {
             split_infof(
                 &fail_format(false, false, true, false, custom),
@@ -909,7 +936,12 @@ fn failed_template(p: &Params, c: &mut Ctx) -> Verdict {
     };
     let fail = |actual: &str, not: bool| {
         if not {
-            split_infof(&fail_format(true, false, false, false, custom), -1, -1, &[message])
+            split_infof(
+                &fail_format(true, false, false, false, custom),
+                -1,
+                -1,
+                &[message],
+            )
         } else {
             split_infof(
                 &fail_format(false, false, true, false, custom),
@@ -1020,7 +1052,8 @@ fn contains_document(p: &Params, c: &mut Ctx) -> Verdict {
                 return false;
             }
         }
-        if !p.name.is_empty() && !matches!(first(d, "metadata.name"), Some(YV::Str(n)) if n == p.name)
+        if !p.name.is_empty()
+            && !matches!(first(d, "metadata.name"), Some(YV::Str(n)) if n == p.name)
         {
             return false;
         }
@@ -1067,13 +1100,23 @@ fn length_equal(p: &Params, c: &mut Ctx) -> Verdict {
     if !p.path.is_empty() && p.count.is_none_or(|n| n < 0) {
         return (
             false,
-            split_infof(ERROR_FORMAT, -1, -1, &["'count' field must be set if 'path' is used"]),
+            split_infof(
+                ERROR_FORMAT,
+                -1,
+                -1,
+                &["'count' field must be set if 'path' is used"],
+            ),
         );
     }
     if !p.path.is_empty() && !p.paths.is_empty() {
         return (
             false,
-            split_infof(ERROR_FORMAT, -1, -1, &["'paths' couldn't be used with 'path'"]),
+            split_infof(
+                ERROR_FORMAT,
+                -1,
+                -1,
+                &["'paths' couldn't be used with 'path'"],
+            ),
         );
     }
     let fail = |path: &str, count: &str, actual: &str, di: i64, not: bool| {
@@ -1095,7 +1138,13 @@ fn length_equal(p: &Params, c: &mut Ctx) -> Verdict {
             return if (n == count) == c.negative {
                 (
                     false,
-                    fail(path, &count.to_string(), &n.to_string(), di as i64, c.negative),
+                    fail(
+                        path,
+                        &count.to_string(),
+                        &n.to_string(),
+                        di as i64,
+                        c.negative,
+                    ),
                     n,
                 )
             } else {
@@ -1171,7 +1220,13 @@ fn length_equal(p: &Params, c: &mut Ctx) -> Verdict {
                         None => first = Some(*n),
                         Some(f) => {
                             if (f == *n) == c.negative {
-                                merrs.extend(fail(path, "-1", &n.to_string(), i as i64, c.negative));
+                                merrs.extend(fail(
+                                    path,
+                                    "-1",
+                                    &n.to_string(),
+                                    i as i64,
+                                    c.negative,
+                                ));
                                 pass = false;
                                 break;
                             }
@@ -1223,7 +1278,13 @@ fn is_type(p: &Params, c: &mut Ctx) -> Verdict {
     )
 }
 
-fn snapshot_fail(path: Option<&str>, r: &CompareResult, di: i64, vi: i64, not: bool) -> Vec<String> {
+fn snapshot_fail(
+    path: Option<&str>,
+    r: &CompareResult,
+    di: i64,
+    vi: i64,
+    not: bool,
+) -> Vec<String> {
     if !r.msg.is_empty() {
         return split_infof(
             &fail_format(not, false, false, false, &r.msg),
@@ -1250,7 +1311,12 @@ fn snapshot_fail(path: Option<&str>, r: &CompareResult, di: i64, vi: i64, not: b
             vi,
             &[path, &info],
         ),
-        None => split_infof(&fail_format(not, false, false, false, &custom), -1, -1, &[&info]),
+        None => split_infof(
+            &fail_format(not, false, false, false, &custom),
+            -1,
+            -1,
+            &[&info],
+        ),
     }
 }
 
@@ -1267,7 +1333,10 @@ fn match_snapshot(p: &Params, c: &mut Ctx) -> Verdict {
         let (pass, e) = over_values(c, di, doc, &p.path, &unknown, |c, vi, actual| {
             let r = c.snapshots.compare(&actual, &opts);
             if r.passed == c.negative {
-                (false, snapshot_fail(Some(&p.path), &r, di as i64, vi as i64, c.negative))
+                (
+                    false,
+                    snapshot_fail(Some(&p.path), &r, di as i64, vi as i64, c.negative),
+                )
             } else {
                 (true, Vec::new())
             }

@@ -710,19 +710,23 @@ mod tests {
     #[test]
     fn ints_and_floats_differ() {
         assert!(!deep_equal(&YV::Int(1), &YV::Float(1.0)));
-        assert!(deep_equal(
-            &YV::Float(3.0).normalized(),
-            &YV::Int(3)
-        ));
+        assert!(deep_equal(&YV::Float(3.0).normalized(), &YV::Int(3)));
     }
 
     #[test]
     fn decodes_documents_with_merges_and_duplicates() {
         let v = parse_value("a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n").unwrap();
-        assert_eq!(v.get("c").unwrap().get("b").map(YV::fmt_v), Some("1".into()));
+        assert_eq!(
+            v.get("c").unwrap().get("b").map(YV::fmt_v),
+            Some("1".into())
+        );
         let e = parse_value("a: 1\na: 2\n").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.message.contains("already defined at line 1"), "{}", e.message);
+        assert!(
+            e.message.contains("already defined at line 1"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
