@@ -140,7 +140,7 @@ impl LookupSource for Provider {
         if name.is_empty() {
             let mut m = BTreeMap::new();
             m.insert("apiVersion".to_string(), Value::str(api_version));
-            m.insert("kind".to_string(), Value::str(&format!("{kind}List")));
+            m.insert("kind".to_string(), Value::str(format!("{kind}List")));
             let mut md = BTreeMap::new();
             md.insert("continue".to_string(), Value::str(""));
             md.insert("resourceVersion".to_string(), Value::str(""));

@@ -664,10 +664,7 @@ impl<'s> Lexer<'s> {
             self.consumed_whitespaced(&["["]);
             loop {
                 self.consume_whitespace();
-                let quote = match self.next() {
-                    Some(q) => q,
-                    None => return None,
-                };
+                let quote = self.next()?;
                 if !self.consumed_escaped_string(quote) {
                     return None;
                 }

@@ -254,6 +254,7 @@ fn chart_values(chart: &Chart, extra: &[PathBuf]) -> YV {
     base
 }
 
+#[allow(clippy::too_many_arguments)]
 fn discover(
     dir: &Path,
     route: &str,

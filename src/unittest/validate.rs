@@ -494,7 +494,7 @@ fn exists(p: &Params, c: &mut Ctx) -> Verdict {
                 continue;
             }
             Ok(a) => {
-                if (!a.is_empty()) == c.negative {
+                if a.is_empty() != c.negative {
                     ok = false;
                     errs.extend(fail(i as i64, c.negative));
                     continue;

@@ -504,7 +504,7 @@ fn go_parse_int_base0(s: &str) -> Option<i64> {
     let u = go_parse_uint_base0(body)?;
     if neg {
         if u <= i64::MAX as u64 + 1 {
-            Some((u as i128 * -1) as i64)
+            Some((-(u as i128)) as i64)
         } else {
             None
         }
