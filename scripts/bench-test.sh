@@ -7,12 +7,14 @@
 #   bash scripts/bench-test.sh [CHART_DIR] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CHART=${1:-../shared/conformance/charts/prometheus}
+CHART=${1:-/work/shared/conformance/charts/prometheus}
 RUNS=${2:-5}
-cargo build --release --quiet
-BIN=$PWD/target/release/posthog-charttest
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=$PWD/target/release/posthog-charttest
+fi
+WORK=${KEEP:-$(mktemp -d)}
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 cp -r "$CHART" "$WORK/chart"
 mkdir -p "$WORK/chart/tests"
 # 10 suites x 50 tests. Each test sets its own values, so every test renders the chart anew;
