@@ -34,6 +34,17 @@ pub struct RenderOptions {
     pub api_versions: Vec<String>,
     /// `--skip-schema-validation`
     pub skip_schema_validation: bool,
+    /// `.Capabilities` as given, replacing `kube_version` and `api_versions` (helm-unittest
+    /// hands the engine exactly the API versions a test lists, none by default).
+    pub capabilities: Option<Capabilities>,
+    /// The checks `helm install` and `helm template` make before rendering and the bare
+    /// engine does not: library chart, missing dependencies, release name, `kubeVersion`.
+    /// helm-unittest renders through the engine, so it turns them off.
+    pub install_checks: bool,
+    /// helm-unittest's `chart.version` and `chart.appVersion` overrides, applied to the chart
+    /// and its direct dependencies once dependencies are processed (so aliases still resolve
+    /// against the real versions). Empty strings leave a field alone.
+    pub chart_overrides: (String, String),
 }
 
 impl Default for RenderOptions {
@@ -45,6 +56,9 @@ impl Default for RenderOptions {
             kube_version: None,
             api_versions: Vec::new(),
             skip_schema_validation: false,
+            capabilities: None,
+            install_checks: true,
+            chart_overrides: (String::new(), String::new()),
         }
     }
 }
@@ -119,7 +133,8 @@ fn use_helm3_values(ch: &mut Chart) {
 /// rendering, the `--debug` hint).
 pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartError> {
     let v4 = opts.helm_major >= 4;
-    if chart.metadata.is_library() {
+    let checks = opts.install_checks;
+    if checks && chart.metadata.is_library() {
         return Err("library charts are not installable".into());
     }
     let missing: Vec<&str> = chart
@@ -128,14 +143,20 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
         .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
         .map(|r| r.name.as_str())
         .collect();
-    if !missing.is_empty() {
+    if checks && !missing.is_empty() {
         let lead = if v4 { "an error" } else { "An error" };
         return Err(ChartError(format!(
             "{lead} occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
             missing.join(", ")
         )));
     }
-    if let Err(e) = super::objects::validate_release_name(&opts.release.name) {
+    if let Err(e) = super::objects::validate_release_name(&opts.release.name).or_else(|e| {
+        if checks {
+            Err(e)
+        } else {
+            Ok(())
+        }
+    }) {
         let msg = if v4 {
             e.0
         } else {
@@ -155,16 +176,35 @@ pub fn prepare(chart: &Chart, opts: &RenderOptions) -> Result<Prepared, ChartErr
             e
         }
     })?;
-    let caps = Capabilities::new(
-        opts.helm_major,
-        opts.kube_version.clone(),
-        &opts.api_versions,
-    );
+    let (version, app_version) = &opts.chart_overrides;
+    if !version.is_empty() || !app_version.is_empty() {
+        let apply = |md: &mut super::Metadata| {
+            if !version.is_empty() {
+                md.version = version.clone();
+            }
+            if !app_version.is_empty() {
+                md.app_version = app_version.clone();
+            }
+        };
+        apply(&mut ch.metadata);
+        for d in &mut ch.dependencies {
+            apply(&mut d.metadata);
+        }
+    }
+    let caps = match &opts.capabilities {
+        Some(c) => c.clone(),
+        None => Capabilities::new(
+            opts.helm_major,
+            opts.kube_version.clone(),
+            &opts.api_versions,
+        ),
+    };
     let values = coalesce_values(&ch, &opts.user_values)?;
     if !opts.skip_schema_validation {
         validate_chart(&ch, &values, opts.helm_major)?;
     }
-    if !ch.metadata.kube_version.is_empty()
+    if checks
+        && !ch.metadata.kube_version.is_empty()
         && !constraint_matches(&ch.metadata.kube_version, caps.kube_version.string())
     {
         return Err(ChartError(format!(

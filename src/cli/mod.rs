@@ -2,6 +2,7 @@
 
 pub mod conformance;
 pub mod template;
+pub mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,8 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Render a corpus of scenarios natively and with helm, and report every difference.
     Conformance(conformance::ConformanceArgs),
+    /// Run helm-unittest suites (tests/*_test.yaml) in parallel, with snapshots and reports.
+    Test(test::TestArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -53,5 +56,6 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Test(args) => test::run_live(&args),
     }
 }

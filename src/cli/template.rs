@@ -267,6 +267,9 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         kube_version,
         api_versions: args.api_versions.clone(),
         skip_schema_validation: args.skip_schema_validation,
+        capabilities: None,
+        install_checks: true,
+        chart_overrides: Default::default(),
     };
     let prepared = match prepare(&chart, &ropts) {
         Ok(p) => p,

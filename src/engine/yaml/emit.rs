@@ -158,6 +158,12 @@ fn from_direct(v: &Value, depth: usize) -> Result<Y, String> {
     })
 }
 
+/// go-yaml v3's map key order ("natural" order: runs of digits compare as numbers), the
+/// order `toYamlPretty` and helm-unittest's snapshots write keys in.
+pub fn v3_key_less(a: &str, b: &str) -> bool {
+    key_less(a, b, true)
+}
+
 /// go-yaml's `keyList.Less` for string keys ("natural" order). `v3` adds its rule for a
 /// letter following a run of digits.
 fn key_less(a: &str, b: &str, v3: bool) -> bool {

@@ -12,7 +12,7 @@ mod resolve;
 
 use std::fmt;
 
-pub use emit::{to_yaml, to_yaml_pretty};
+pub use emit::{to_yaml, to_yaml_pretty, v3_key_less};
 pub use read::{Node, NodeKind, ScalarStyle};
 pub use resolve::{resolve_plain, Resolved};
 
