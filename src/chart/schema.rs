@@ -100,11 +100,37 @@ fn validate_rec(
     Ok(())
 }
 
+/// The compiled form of `schema`. Compiling costs far more than validating, and test runners
+/// and lint render one chart many times, so compiled schemas are kept, keyed by content.
+fn compiled_schema(schema: &[u8]) -> Result<std::sync::Arc<JSONSchema>, String> {
+    use std::collections::HashMap;
+    use std::hash::{Hash, Hasher};
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<u64, Arc<JSONSchema>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    schema.hash(&mut h);
+    let key = h.finish();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(c) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(c);
+    }
+    let json: Json = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
+    let compiled = Arc::new(JSONSchema::compile(&json).map_err(|e| e.to_string())?);
+    if let Ok(mut c) = cache.lock() {
+        // A handful of charts per process; the bound only guards against pathological use.
+        if c.len() >= 64 {
+            c.clear();
+        }
+        c.insert(key, compiled.clone());
+    }
+    Ok(compiled)
+}
+
 /// Validates one values map against one schema; the error is the list of `- …` lines, each
 /// ending in a newline.
 pub fn validate_single(values: &MapRef, schema: &[u8], helm_major: u32) -> Result<(), String> {
-    let schema: Json = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
-    let compiled = JSONSchema::compile(&schema).map_err(|e| e.to_string())?;
+    let compiled = compiled_schema(schema)?;
     let instance = normalise(to_json(&Value::Map(MapType::Interface, values.clone())));
     let leaves: Vec<Leaf> = match compiled.validate(&instance) {
         Ok(()) => return Ok(()),
