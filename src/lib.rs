@@ -3,5 +3,6 @@
 
 pub mod chart;
 pub mod cli;
+pub mod cluster;
 pub mod engine;
 pub mod render;

@@ -1,6 +1,9 @@
 //! The command line: one subcommand per layer of testing.
 
+pub mod check;
+pub mod cluster;
 pub mod conformance;
+pub mod install;
 pub mod template;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +27,15 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Render a corpus of scenarios natively and with helm, and report every difference.
     Conformance(conformance::ConformanceArgs),
+    /// Create, delete, list and reap test clusters (k3s, kind, existing, aws, gcp,
+    /// digitalocean, azure).
+    Cluster(cluster::ClusterArgs),
+    /// Install (or upgrade to) the chart in a namespace of its own and wait for every workload.
+    Install(install::InstallArgs),
+    /// Uninstall a release and its namespace, clearing objects stuck on finalizers.
+    Uninstall(install::UninstallArgs),
+    /// Run the live checks against an installed release.
+    Check(check::CheckArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -53,5 +65,9 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Cluster(args) => cluster::run(args),
+        Command::Install(args) => install::run(args),
+        Command::Uninstall(args) => install::run_uninstall(args),
+        Command::Check(args) => check::run(args),
     }
 }
