@@ -353,7 +353,7 @@ async fn create(a: CreateArgs, env: Env, log: Log) -> Outcome {
             if let Some(b) = provider.backend() {
                 out.push_str(&format!("# backend: {b}\n"));
             }
-            out.push_str(&life.describe(&cluster, &opts)?);
+            out.push_str(&life.describe(&cluster, &opts, !a.command.is_empty())?);
             if !a.command.is_empty() {
                 out.push_str(&format!(
                     "# --- work: run with KUBECONFIG={} ---\n{}\n",

@@ -139,6 +139,8 @@ pub struct Plan {
     pub files: Vec<PlanFile>,
     /// Commands, run in order; the first failure stops the plan.
     pub steps: Vec<CommandSpec>,
+    /// Remarks printed before the steps (what happens that no command shows).
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -147,12 +149,13 @@ impl Plan {
         Plan {
             files: Vec::new(),
             steps,
+            notes: Vec::new(),
         }
     }
 
     /// Whether there is nothing to run.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.steps.is_empty()
+        self.files.is_empty() && self.steps.is_empty() && self.notes.is_empty()
     }
 }
 
@@ -169,6 +172,9 @@ impl fmt::Display for Plan {
                 writeln!(f)?;
             }
             writeln!(f, "EOF")?;
+        }
+        for note in &self.notes {
+            writeln!(f, "# {note}")?;
         }
         for step in &self.steps {
             if !step.purpose.is_empty() {

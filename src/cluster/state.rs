@@ -88,6 +88,10 @@ impl StateFile {
 
     /// Every recorded cluster.
     pub fn entries(&self) -> Result<Vec<Entry>, String> {
+        if !self.path.exists() {
+            // Reading never creates anything (dry runs write nothing).
+            return Ok(Vec::new());
+        }
         let _lock = self.lock()?;
         self.read()
     }

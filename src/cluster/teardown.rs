@@ -98,8 +98,9 @@ pub enum AfterWork {
 }
 
 impl Lifecycle<'_> {
-    /// The plan of the whole life, for `--dry-run`.
-    pub fn describe(&self, cluster: &Cluster, opts: &CreateOptions) -> Result<String, String> {
+    /// The plan of the whole life, for `--dry-run`. `work_deletes`: the work ends with deleting
+    /// the cluster (a command to run), rather than handing it over.
+    pub fn describe(&self, cluster: &Cluster, opts: &CreateOptions, work_deletes: bool) -> Result<String, String> {
         let mut out = String::new();
         let prereqs = self.provider.prerequisites(self.runner.env());
         if !prereqs.is_empty() {
@@ -129,11 +130,12 @@ impl Lifecycle<'_> {
         }
         let delete = self.provider.delete_plan(cluster);
         if self.provider.deletes() && !delete.is_empty() {
-            out.push_str("# --- teardown: on failure, SIGINT or SIGTERM");
             out.push_str(if self.keep {
-                "; --keep: kept after success ---\n"
+                "# --- teardown: none (--keep); `cluster reap` deletes it after it expires, with ---\n"
+            } else if work_deletes {
+                "# --- teardown: after the command, and on failure, SIGINT or SIGTERM ---\n"
             } else {
-                ", and after the command ---\n"
+                "# --- teardown: on failure, SIGINT or SIGTERM (after success the cluster stays until `cluster reap` finds it expired) ---\n"
             });
             out.push_str(&delete.to_string());
         } else {

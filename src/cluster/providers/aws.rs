@@ -68,7 +68,9 @@ impl Provider for Aws {
             region,
         ];
         if let Some(v) = &opts.kube_version {
-            args.extend(["--version".into(), v.clone()]);
+            // EKS versions are minor versions: 1.31.4 means 1.31.
+            let minor: Vec<&str> = v.trim_start_matches('v').split('.').take(2).collect();
+            args.extend(["--version".into(), minor.join(".")]);
         }
         args.extend([
             "--managed".into(),

@@ -90,6 +90,7 @@ impl Provider for Kind {
                 content: config(cluster, opts.nodes),
             }],
             steps: vec![CommandSpec::new("kind", args).purpose("create the kind cluster")],
+            notes: Vec::new(),
         })
     }
 

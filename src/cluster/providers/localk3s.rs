@@ -234,11 +234,15 @@ impl Provider for K3sBinary {
 
     fn delete_plan(&self, cluster: &Cluster) -> Plan {
         let mut steps = Vec::new();
-        if let Some(pid) = cluster.pid {
-            steps.push(
+        let mut notes = Vec::new();
+        match cluster.pid {
+            Some(pid) => steps.push(
                 CommandSpec::new("kill", ["-TERM".to_string(), pid.to_string()])
                     .purpose("stop the k3s server"),
-            );
+            ),
+            None => notes.push(
+                "stop the k3s server: kill -TERM <its pid, recorded in the state file when it starts>".to_string(),
+            ),
         }
         steps.push(
             CommandSpec::new("k3s-killall.sh", Vec::<String>::new())
@@ -252,7 +256,9 @@ impl Provider for K3sBinary {
             )
             .purpose("remove the k3s data directory"),
         );
-        Plan::of(steps)
+        let mut plan = Plan::of(steps);
+        plan.notes = notes;
+        plan
     }
 
     fn list_plan(&self, _region: Option<&str>) -> Option<Plan> {
