@@ -36,8 +36,22 @@ fn interrupt(phase: &str, signal: i32) {
     };
     let env = bin.env(&[("FAKE_KUBE_SERVER", &fake.url), ("FAKE_SLEEP_ON", sleep_on)]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_posthog-charttest"))
-        .args(["cluster", "create", "--provider", "k3s", "--run-id", "sig", "--state-file", state.to_str().unwrap(), "--"])
-        .args(["sh", "-c", "echo \"work-started $$\" >> \"$FAKE_RECORD\"; exec sleep 30"])
+        .args([
+            "cluster",
+            "create",
+            "--provider",
+            "k3s",
+            "--run-id",
+            "sig",
+            "--state-file",
+            state.to_str().unwrap(),
+            "--",
+        ])
+        .args([
+            "sh",
+            "-c",
+            "echo \"work-started $$\" >> \"$FAKE_RECORD\"; exec sleep 30",
+        ])
         .env_clear()
         .envs(env.vars())
         .stdout(Stdio::piped())
@@ -45,10 +59,24 @@ fn interrupt(phase: &str, signal: i32) {
         .spawn()
         .unwrap();
     match phase {
-        "create" => wait_for("create", || bin.record().iter().any(|l| l.starts_with("k3d cluster create"))),
-        "kubeconfig" => wait_for("kubeconfig", || bin.record().iter().any(|l| l.starts_with("k3d kubeconfig get"))),
-        "nodes" => wait_for("node wait", || fake.requests().iter().any(|r| r.starts_with("GET /api/v1/nodes"))),
-        _ => wait_for("work", || bin.record().iter().any(|l| l.starts_with("work-started"))),
+        "create" => wait_for("create", || {
+            bin.record()
+                .iter()
+                .any(|l| l.starts_with("k3d cluster create"))
+        }),
+        "kubeconfig" => wait_for("kubeconfig", || {
+            bin.record()
+                .iter()
+                .any(|l| l.starts_with("k3d kubeconfig get"))
+        }),
+        "nodes" => wait_for("node wait", || {
+            fake.requests()
+                .iter()
+                .any(|r| r.starts_with("GET /api/v1/nodes"))
+        }),
+        _ => wait_for("work", || {
+            bin.record().iter().any(|l| l.starts_with("work-started"))
+        }),
     }
     let sent = Instant::now();
     // SAFETY: signalling our own child.
@@ -57,7 +85,10 @@ fn interrupt(phase: &str, signal: i32) {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(sent.elapsed() < Duration::from_secs(20), "{phase}: the run did not end after the signal");
+        assert!(
+            sent.elapsed() < Duration::from_secs(20),
+            "{phase}: the run did not end after the signal"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let out = child.wait_with_output().unwrap();
@@ -65,15 +96,39 @@ fn interrupt(phase: &str, signal: i32) {
     let want = if signal == libc::SIGINT { 130 } else { 143 };
     assert_eq!(status.code(), Some(want), "{phase}: {stderr}");
     let rec = bin.record();
-    let create = rec.iter().position(|l| l.starts_with("k3d cluster create charttest-sig")).expect("create");
-    let delete = rec.iter().position(|l| l == "k3d cluster delete charttest-sig");
-    assert!(delete.is_some_and(|d| d > create), "{phase}: no delete after the create: {rec:#?}\n{stderr}");
-    assert_eq!(rec.iter().filter(|l| l.starts_with("k3d cluster create")).count(), 1);
+    let create = rec
+        .iter()
+        .position(|l| l.starts_with("k3d cluster create charttest-sig"))
+        .expect("create");
+    let delete = rec
+        .iter()
+        .position(|l| l == "k3d cluster delete charttest-sig");
+    assert!(
+        delete.is_some_and(|d| d > create),
+        "{phase}: no delete after the create: {rec:#?}\n{stderr}"
+    );
+    assert_eq!(
+        rec.iter()
+            .filter(|l| l.starts_with("k3d cluster create"))
+            .count(),
+        1
+    );
     let state_text = std::fs::read_to_string(&state).unwrap();
     let v: serde_json::Value = serde_json::from_str(&state_text).unwrap();
-    assert_eq!(v["clusters"], serde_json::json!([]), "{phase}: state not cleared");
-    let name = if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
-    assert!(stderr.contains(&format!("interrupted by {name}")), "{stderr}");
+    assert_eq!(
+        v["clusters"],
+        serde_json::json!([]),
+        "{phase}: state not cleared"
+    );
+    let name = if signal == libc::SIGINT {
+        "SIGINT"
+    } else {
+        "SIGTERM"
+    };
+    assert!(
+        stderr.contains(&format!("interrupted by {name}")),
+        "{stderr}"
+    );
     // The interrupted work is stopped too.
     if let Some(pid) = rec.iter().find_map(|l| l.strip_prefix("work-started ")) {
         let pid: i32 = pid.parse().unwrap();

@@ -268,46 +268,58 @@ pub async fn resolve_previous(
             "--upgrade-from {from}: no such file or directory, and a git ref needs CHART to be a directory in a git work tree"
         ));
     }
-    let git = |args: Vec<String>| {
-        let dir = chart_dir.to_path_buf();
-        async move {
-            let out = tokio::process::Command::new("git")
-                .arg("-C")
-                .arg(&dir)
-                .args(&args)
-                .output()
-                .await
-                .map_err(|e| format!("git: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "git {}: {}",
-                    args.join(" "),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
-            }
-            Ok(out.stdout)
+    let git = |dir: PathBuf, args: Vec<String>| async move {
+        let out = tokio::process::Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(&args)
+            .output()
+            .await
+            .map_err(|e| format!("git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
+        Ok(out.stdout)
     };
-    let prefix =
-        String::from_utf8_lossy(&git(vec!["rev-parse".into(), "--show-prefix".into()]).await?)
-            .trim()
-            .to_string();
-    let verified = git(vec![
-        "rev-parse".into(),
-        "--verify".into(),
-        "--quiet".into(),
-        format!("{from}^{{commit}}"),
-    ])
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).trim().to_string();
+    let here = chart_dir.to_path_buf();
+    let verified = git(
+        here.clone(),
+        vec![
+            "rev-parse".into(),
+            "--verify".into(),
+            "--quiet".into(),
+            format!("{from}^{{commit}}"),
+        ],
+    )
     .await;
     if verified.is_err() {
-        return Err(format!("--upgrade-from {from}: not a file, a directory, or a git ref of the chart's repository"));
+        return Err(format!(
+            "--upgrade-from {from}: not a file, a directory, or a git ref of the chart's repository"
+        ));
     }
-    // `REF:PATH` archives that tree with paths relative to it, whatever the working directory.
-    let tar_bytes = git(vec![
-        "archive".into(),
-        "--format=tar".into(),
-        format!("{from}:{prefix}"),
-    ])
+    let top = PathBuf::from(text(
+        git(
+            here.clone(),
+            vec!["rev-parse".into(), "--show-toplevel".into()],
+        )
+        .await?,
+    ));
+    let prefix = text(git(here, vec!["rev-parse".into(), "--show-prefix".into()]).await?);
+    // `REF:PATH` archives that tree with paths relative to it. Run from the top: from a
+    // subdirectory git would also filter the tree by that subdirectory's path.
+    let tar_bytes = git(
+        top,
+        vec![
+            "archive".into(),
+            "--format=tar".into(),
+            format!("{from}:{prefix}"),
+        ],
+    )
     .await?;
     let dir = std::env::temp_dir().join(format!(
         "charttest-previous-{}-{}",

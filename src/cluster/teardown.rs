@@ -100,7 +100,12 @@ pub enum AfterWork {
 impl Lifecycle<'_> {
     /// The plan of the whole life, for `--dry-run`. `work_deletes`: the work ends with deleting
     /// the cluster (a command to run), rather than handing it over.
-    pub fn describe(&self, cluster: &Cluster, opts: &CreateOptions, work_deletes: bool) -> Result<String, String> {
+    pub fn describe(
+        &self,
+        cluster: &Cluster,
+        opts: &CreateOptions,
+        work_deletes: bool,
+    ) -> Result<String, String> {
         let mut out = String::new();
         let prereqs = self.provider.prerequisites(self.runner.env());
         if !prereqs.is_empty() {

@@ -42,35 +42,92 @@ pub struct ResourceType {
     pub namespaced: bool,
 }
 
-const fn rt(prefix: &'static str, api_version: &'static str, plural: &'static str, kind: &'static str, namespaced: bool) -> ResourceType {
-    ResourceType { prefix, api_version, plural, kind, namespaced }
+const fn rt(
+    prefix: &'static str,
+    api_version: &'static str,
+    plural: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+) -> ResourceType {
+    ResourceType {
+        prefix,
+        api_version,
+        plural,
+        kind,
+        namespaced,
+    }
 }
 
 /// Every resource type served.
 pub const TYPES: &[ResourceType] = &[
     rt("api/v1", "v1", "namespaces", "Namespace", false),
     rt("api/v1", "v1", "nodes", "Node", false),
-    rt("api/v1", "v1", "persistentvolumes", "PersistentVolume", false),
+    rt(
+        "api/v1",
+        "v1",
+        "persistentvolumes",
+        "PersistentVolume",
+        false,
+    ),
     rt("api/v1", "v1", "pods", "Pod", true),
     rt("api/v1", "v1", "services", "Service", true),
     rt("api/v1", "v1", "configmaps", "ConfigMap", true),
     rt("api/v1", "v1", "secrets", "Secret", true),
     rt("api/v1", "v1", "events", "Event", true),
-    rt("api/v1", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true),
+    rt(
+        "api/v1",
+        "v1",
+        "persistentvolumeclaims",
+        "PersistentVolumeClaim",
+        true,
+    ),
     rt("api/v1", "v1", "serviceaccounts", "ServiceAccount", true),
     rt("apis/apps/v1", "apps/v1", "deployments", "Deployment", true),
-    rt("apis/apps/v1", "apps/v1", "statefulsets", "StatefulSet", true),
+    rt(
+        "apis/apps/v1",
+        "apps/v1",
+        "statefulsets",
+        "StatefulSet",
+        true,
+    ),
     rt("apis/apps/v1", "apps/v1", "daemonsets", "DaemonSet", true),
     rt("apis/apps/v1", "apps/v1", "replicasets", "ReplicaSet", true),
     rt("apis/batch/v1", "batch/v1", "jobs", "Job", true),
-    rt("apis/discovery.k8s.io/v1", "discovery.k8s.io/v1", "endpointslices", "EndpointSlice", true),
-    rt("apis/networking.k8s.io/v1", "networking.k8s.io/v1", "ingresses", "Ingress", true),
-    rt("apis/storage.k8s.io/v1", "storage.k8s.io/v1", "storageclasses", "StorageClass", false),
-    rt("apis/example.com/v1", "example.com/v1", "widgets", "Widget", true),
+    rt(
+        "apis/discovery.k8s.io/v1",
+        "discovery.k8s.io/v1",
+        "endpointslices",
+        "EndpointSlice",
+        true,
+    ),
+    rt(
+        "apis/networking.k8s.io/v1",
+        "networking.k8s.io/v1",
+        "ingresses",
+        "Ingress",
+        true,
+    ),
+    rt(
+        "apis/storage.k8s.io/v1",
+        "storage.k8s.io/v1",
+        "storageclasses",
+        "StorageClass",
+        false,
+    ),
+    rt(
+        "apis/example.com/v1",
+        "example.com/v1",
+        "widgets",
+        "Widget",
+        true,
+    ),
 ];
 
 fn type_by_path(prefix: &str, plural: &str) -> Option<ResourceType> {
-    TYPES.iter().copied().find(|t| t.prefix == prefix && t.plural == plural)
+    TYPES
+        .iter()
+        .copied()
+        .find(|t| t.prefix == prefix && t.plural == plural)
 }
 
 /// The resource type of a kind.
@@ -180,7 +237,10 @@ impl FakeKube {
     pub fn apply(&self, mut obj: Value) -> Value {
         let t = type_of_kind(obj["kind"].as_str().expect("kind"));
         let ns = if t.namespaced {
-            obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string()
+            obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("default")
+                .to_string()
         } else {
             String::new()
         };
@@ -196,7 +256,8 @@ impl FakeKube {
             Some(old) => {
                 if old["metadata"]["uid"].is_string() {
                     obj["metadata"]["uid"] = old["metadata"]["uid"].clone();
-                    obj["metadata"]["creationTimestamp"] = old["metadata"]["creationTimestamp"].clone();
+                    obj["metadata"]["creationTimestamp"] =
+                        old["metadata"]["creationTimestamp"].clone();
                 }
                 self.commit(&mut s, key, obj, "MODIFIED")
             }
@@ -212,8 +273,21 @@ impl FakeKube {
     pub fn patch(&self, kind: &str, ns: &str, name: &str, patch: Value) -> Value {
         let t = type_of_kind(kind);
         let mut s = self.store.lock().unwrap();
-        let key = (t.prefix, t.plural, if t.namespaced { ns.to_string() } else { String::new() }, name.to_string());
-        let mut obj = s.objects.get(&key).cloned().unwrap_or_else(|| panic!("{kind} {ns}/{name} not found"));
+        let key = (
+            t.prefix,
+            t.plural,
+            if t.namespaced {
+                ns.to_string()
+            } else {
+                String::new()
+            },
+            name.to_string(),
+        );
+        let mut obj = s
+            .objects
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind} {ns}/{name} not found"));
         merge_patch(&mut obj, &patch);
         self.commit(&mut s, key, obj, "MODIFIED")
     }
@@ -223,7 +297,16 @@ impl FakeKube {
         let t = type_of_kind(kind);
         let s = self.store.lock().unwrap();
         s.objects
-            .get(&(t.prefix, t.plural, if t.namespaced { ns.to_string() } else { String::new() }, name.to_string()))
+            .get(&(
+                t.prefix,
+                t.plural,
+                if t.namespaced {
+                    ns.to_string()
+                } else {
+                    String::new()
+                },
+                name.to_string(),
+            ))
             .cloned()
     }
 
@@ -240,18 +323,26 @@ impl FakeKube {
 
     /// Sets a container's log (`previous`: the last terminated run's).
     pub fn set_log(&self, ns: &str, pod: &str, container: &str, previous: bool, text: &str) {
-        self.store
-            .lock()
-            .unwrap()
-            .logs
-            .insert((ns.into(), pod.into(), container.into(), previous), text.into());
+        self.store.lock().unwrap().logs.insert(
+            (ns.into(), pod.into(), container.into(), previous),
+            text.into(),
+        );
     }
 
     /// Deletes as the API would (finalizers respected).
     pub fn delete(&self, kind: &str, ns: &str, name: &str) {
         let t = type_of_kind(kind);
         let mut s = self.store.lock().unwrap();
-        let key = (t.prefix, t.plural, if t.namespaced { ns.to_string() } else { String::new() }, name.to_string());
+        let key = (
+            t.prefix,
+            t.plural,
+            if t.namespaced {
+                ns.to_string()
+            } else {
+                String::new()
+            },
+            name.to_string(),
+        );
         self.delete_locked(&mut s, key);
     }
 
@@ -260,7 +351,9 @@ impl FakeKube {
         obj["metadata"]["resourceVersion"] = json!(s.rv.to_string());
         // An object being deleted whose finalizers are gone is removed, as the API does.
         let deleting = obj["metadata"]["deletionTimestamp"].is_string();
-        let finalizers = obj["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+        let finalizers = obj["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
         if deleting && !finalizers && key.1 != "namespaces" {
             s.objects.remove(&key);
             self.record(s, &key, "DELETED", obj.clone());
@@ -304,7 +397,9 @@ impl FakeKube {
             }
             return Some(obj);
         }
-        let finalizers = obj["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+        let finalizers = obj["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
         if finalizers {
             if !obj["metadata"]["deletionTimestamp"].is_string() {
                 obj["metadata"]["deletionTimestamp"] = json!(now());
@@ -345,7 +440,11 @@ impl FakeKube {
         let query: HashMap<String, String> = req
             .uri()
             .query()
-            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
         let content_type = req
             .headers()
@@ -353,19 +452,45 @@ impl FakeKube {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        self.store.lock().unwrap().requests.push(format!("{method} {}", req.uri()));
-        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        let segs: Vec<String> = path.trim_matches('/').split('/').map(str::to_string).collect();
+        self.store
+            .lock()
+            .unwrap()
+            .requests
+            .push(format!("{method} {}", req.uri()));
+        let body = req
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let segs: Vec<String> = path
+            .trim_matches('/')
+            .split('/')
+            .map(str::to_string)
+            .collect();
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
         match segs.as_slice() {
-            ["version"] => return json_response(StatusCode::OK, json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-fake"})),
-            ["api"] => return json_response(StatusCode::OK, json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})),
+            ["version"] => {
+                return json_response(
+                    StatusCode::OK,
+                    json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-fake"}),
+                )
+            }
+            ["api"] => {
+                return json_response(
+                    StatusCode::OK,
+                    json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
+                )
+            }
             ["apis"] => return json_response(StatusCode::OK, api_groups()),
             ["api", "v1"] => return json_response(StatusCode::OK, resource_list("api/v1", "v1")),
             ["apis", g, v] => {
                 let prefix = format!("apis/{g}/{v}");
                 if TYPES.iter().any(|t| t.prefix == prefix) {
-                    return json_response(StatusCode::OK, resource_list(&prefix, &format!("{g}/{v}")));
+                    return json_response(
+                        StatusCode::OK,
+                        resource_list(&prefix, &format!("{g}/{v}")),
+                    );
                 }
                 return status(StatusCode::NOT_FOUND, "NotFound", "no such group");
             }
@@ -378,16 +503,36 @@ impl FakeKube {
         };
         // namespaces/NS/PLURAL[/NAME[/SUB]] or PLURAL[/NAME[/SUB]]
         let (ns, plural, name, sub) = match rest {
-            ["namespaces", ns, plural, tail @ ..] if type_by_path(&prefix, plural).is_some_and(|t| t.namespaced) => {
-                (Some(ns.to_string()), plural.to_string(), tail.first().map(|s| s.to_string()), tail.get(1).map(|s| s.to_string()))
+            ["namespaces", ns, plural, tail @ ..]
+                if type_by_path(&prefix, plural).is_some_and(|t| t.namespaced) =>
+            {
+                (
+                    Some(ns.to_string()),
+                    plural.to_string(),
+                    tail.first().map(|s| s.to_string()),
+                    tail.get(1).map(|s| s.to_string()),
+                )
             }
-            [plural, tail @ ..] => (None, plural.to_string(), tail.first().map(|s| s.to_string()), tail.get(1).map(|s| s.to_string())),
+            [plural, tail @ ..] => (
+                None,
+                plural.to_string(),
+                tail.first().map(|s| s.to_string()),
+                tail.get(1).map(|s| s.to_string()),
+            ),
             [] => return status(StatusCode::NOT_FOUND, "NotFound", "unknown path"),
         };
         let Some(t) = type_by_path(&prefix, &plural) else {
-            return status(StatusCode::NOT_FOUND, "NotFound", &format!("the server could not find the requested resource {plural}"));
+            return status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("the server could not find the requested resource {plural}"),
+            );
         };
-        let ns_key = if t.namespaced { ns.clone().unwrap_or_default() } else { String::new() };
+        let ns_key = if t.namespaced {
+            ns.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
         match (method, name, sub.as_deref()) {
             (Method::GET, None, _) => {
                 if matches!(query.get("watch").map(String::as_str), Some("true" | "1")) {
@@ -397,7 +542,12 @@ impl FakeKube {
                 let items: Vec<Value> = s
                     .objects
                     .iter()
-                    .filter(|(k, v)| k.0 == t.prefix && k.1 == t.plural && ns.as_ref().is_none_or(|n| &k.2 == n) && selected(v, &query))
+                    .filter(|(k, v)| {
+                        k.0 == t.prefix
+                            && k.1 == t.plural
+                            && ns.as_ref().is_none_or(|n| &k.2 == n)
+                            && selected(v, &query)
+                    })
                     .map(|(_, v)| v.clone())
                     .collect();
                 json_response(
@@ -409,7 +559,9 @@ impl FakeKube {
                 let container = query.get("container").cloned().unwrap_or_default();
                 let previous = matches!(query.get("previous").map(String::as_str), Some("true"));
                 let s = self.store.lock().unwrap();
-                let pod_exists = s.objects.contains_key(&(t.prefix, t.plural, ns_key.clone(), name.clone()));
+                let pod_exists =
+                    s.objects
+                        .contains_key(&(t.prefix, t.plural, ns_key.clone(), name.clone()));
                 match s.logs.get(&(ns_key.clone(), name.clone(), container.clone(), previous)) {
                     Some(text) => {
                         let text = match query.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
@@ -437,7 +589,11 @@ impl FakeKube {
                 let s = self.store.lock().unwrap();
                 match s.objects.get(&(t.prefix, t.plural, ns_key, name.clone())) {
                     Some(v) => json_response(StatusCode::OK, v.clone()),
-                    None => status(StatusCode::NOT_FOUND, "NotFound", &format!("{} \"{name}\" not found", t.plural)),
+                    None => status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{} \"{name}\" not found", t.plural),
+                    ),
                 }
             }
             (Method::POST, None, _) => {
@@ -445,15 +601,29 @@ impl FakeKube {
                     return status(StatusCode::BAD_REQUEST, "BadRequest", "body is not JSON");
                 };
                 let Some(name) = obj["metadata"]["name"].as_str().map(str::to_string) else {
-                    return status(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", "metadata.name is required");
+                    return status(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Invalid",
+                        "metadata.name is required",
+                    );
                 };
                 let mut s = self.store.lock().unwrap();
                 if t.namespaced {
                     let nsk = ("api/v1", "namespaces", String::new(), ns_key.clone());
                     match s.objects.get(&nsk) {
-                        None => return status(StatusCode::NOT_FOUND, "NotFound", &format!("namespaces \"{ns_key}\" not found")),
+                        None => {
+                            return status(
+                                StatusCode::NOT_FOUND,
+                                "NotFound",
+                                &format!("namespaces \"{ns_key}\" not found"),
+                            )
+                        }
                         Some(n) if n["metadata"]["deletionTimestamp"].is_string() => {
-                            return status(StatusCode::FORBIDDEN, "Forbidden", &format!("namespace {ns_key} is being terminated"))
+                            return status(
+                                StatusCode::FORBIDDEN,
+                                "Forbidden",
+                                &format!("namespace {ns_key} is being terminated"),
+                            )
                         }
                         _ => {}
                     }
@@ -461,7 +631,11 @@ impl FakeKube {
                 }
                 let key = (t.prefix, t.plural, ns_key, name.clone());
                 if s.objects.contains_key(&key) {
-                    return status(StatusCode::CONFLICT, "AlreadyExists", &format!("{} \"{name}\" already exists", t.plural));
+                    return status(
+                        StatusCode::CONFLICT,
+                        "AlreadyExists",
+                        &format!("{} \"{name}\" already exists", t.plural),
+                    );
                 }
                 obj["apiVersion"] = json!(t.api_version);
                 obj["kind"] = json!(t.kind);
@@ -476,7 +650,11 @@ impl FakeKube {
                 let mut s = self.store.lock().unwrap();
                 let key = (t.prefix, t.plural, ns_key, name.clone());
                 let Some(old) = s.objects.get(&key).cloned() else {
-                    return status(StatusCode::NOT_FOUND, "NotFound", &format!("{} \"{name}\" not found", t.plural));
+                    return status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{} \"{name}\" not found", t.plural),
+                    );
                 };
                 obj["metadata"]["uid"] = old["metadata"]["uid"].clone();
                 obj["metadata"]["creationTimestamp"] = old["metadata"]["creationTimestamp"].clone();
@@ -489,7 +667,11 @@ impl FakeKube {
                     return status(StatusCode::BAD_REQUEST, "BadRequest", "body is not JSON");
                 };
                 if content_type.starts_with("application/json-patch+json") {
-                    return status(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", "the fake API applies merge patches only");
+                    return status(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "UnsupportedMediaType",
+                        "the fake API applies merge patches only",
+                    );
                 }
                 let mut s = self.store.lock().unwrap();
                 let key = (t.prefix, t.plural, ns_key.clone(), name.clone());
@@ -506,7 +688,13 @@ impl FakeKube {
                         let out = self.commit(&mut s, key, obj, "ADDED");
                         return json_response(StatusCode::CREATED, out);
                     }
-                    None => return status(StatusCode::NOT_FOUND, "NotFound", &format!("{} \"{name}\" not found", t.plural)),
+                    None => {
+                        return status(
+                            StatusCode::NOT_FOUND,
+                            "NotFound",
+                            &format!("{} \"{name}\" not found", t.plural),
+                        )
+                    }
                 };
                 let mut obj = old.clone();
                 merge_patch(&mut obj, &patch);
@@ -518,15 +706,31 @@ impl FakeKube {
                 let mut s = self.store.lock().unwrap();
                 match self.delete_locked(&mut s, (t.prefix, t.plural, ns_key, name.clone())) {
                     Some(obj) => json_response(StatusCode::OK, obj),
-                    None => status(StatusCode::NOT_FOUND, "NotFound", &format!("{} \"{name}\" not found", t.plural)),
+                    None => status(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        &format!("{} \"{name}\" not found", t.plural),
+                    ),
                 }
             }
-            _ => status(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "not supported by the fake API"),
+            _ => status(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                "not supported by the fake API",
+            ),
         }
     }
 
-    fn watch(&self, t: ResourceType, ns: Option<String>, query: &HashMap<String, String>) -> Response<BoxBody<Bytes, Infallible>> {
-        let from: u64 = query.get("resourceVersion").and_then(|v| v.parse().ok()).unwrap_or(0);
+    fn watch(
+        &self,
+        t: ResourceType,
+        ns: Option<String>,
+        query: &HashMap<String, String>,
+    ) -> Response<BoxBody<Bytes, Infallible>> {
+        let from: u64 = query
+            .get("resourceVersion")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let timeout = query
             .get("timeoutSeconds")
             .and_then(|v| v.parse::<u64>().ok())
@@ -534,7 +738,10 @@ impl FakeKube {
             .min(290);
         let query = query.clone();
         let matches = move |prefix: &str, plural: &str, namespace: &str, obj: &Value| {
-            prefix == t.prefix && plural == t.plural && ns.as_ref().is_none_or(|n| n == namespace) && selected(obj, &query)
+            prefix == t.prefix
+                && plural == t.plural
+                && ns.as_ref().is_none_or(|n| n == namespace)
+                && selected(obj, &query)
         };
         // Subscribe under the lock, so no event falls between the backlog and the live stream.
         let (backlog, mut rx) = {
@@ -592,7 +799,9 @@ impl FakeKube {
             }
         });
         let stream = futures::stream::unfold(out_rx, |mut rx| async move {
-            rx.recv().await.map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+            rx.recv()
+                .await
+                .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
         });
         Response::builder()
             .status(StatusCode::OK)
@@ -718,7 +927,10 @@ fn api_groups() -> Value {
     let groups: Vec<Value> = groups
         .into_iter()
         .map(|(g, vs)| {
-            let versions: Vec<Value> = vs.iter().map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v})).collect();
+            let versions: Vec<Value> = vs
+                .iter()
+                .map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
+                .collect();
             json!({"name": g, "versions": versions, "preferredVersion": versions[0]})
         })
         .collect();

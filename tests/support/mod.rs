@@ -62,7 +62,10 @@ impl FakeBin {
     /// An environment with the fakes first on PATH, the record, and `extra` variables.
     pub fn env(&self, extra: &[(&str, &str)]) -> Env {
         let mut env = Env::from_vars([
-            ("PATH", format!("{}:/usr/bin:/bin", self.dir.path().join("bin").display())),
+            (
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.dir.path().join("bin").display()),
+            ),
             ("HOME", self.dir.path().display().to_string()),
             ("FAKE_RECORD", self.record_path().display().to_string()),
             ("FAKE_DIR", self.dir.path().display().to_string()),
@@ -78,7 +81,9 @@ impl FakeBin {
 pub fn parse(args: &[&str]) -> Command {
     let mut argv = vec!["posthog-charttest"];
     argv.extend_from_slice(args);
-    Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{e}")).command
+    Cli::try_parse_from(argv)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .command
 }
 
 /// Runs `cluster ...` in-process with an environment; returns the outcome and the live log.
@@ -119,7 +124,10 @@ pub fn statefulset(ns: &str, name: &str, replicas: i32, ready: i32) -> Value {
 /// A Job; `state` is "running", "complete" or "failed".
 pub fn job(ns: &str, name: &str, state: &str) -> Value {
     let (status, conditions) = match state {
-        "complete" => (json!({"succeeded": 1}), json!([{"type": "Complete", "status": "True"}])),
+        "complete" => (
+            json!({"succeeded": 1}),
+            json!([{"type": "Complete", "status": "True"}]),
+        ),
         "failed" => (
             json!({"failed": 3}),
             json!([{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]),
