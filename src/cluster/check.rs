@@ -754,7 +754,11 @@ async fn run_probe_pod(
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        pods.logs(&name, &Default::default())
+        let lp = kube::api::LogParams {
+            container: Some("probe".into()),
+            ..Default::default()
+        };
+        pods.logs(&name, &lp)
             .await
             .map_err(|e| format!("probe pod logs: {e}"))
     }
