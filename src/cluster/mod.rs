@@ -16,7 +16,9 @@
 //!   Jobs;
 //! - [`diagnostics`]: the bundle written when an install fails;
 //! - [`check`]: the named live checks;
-//! - [`redact`]: keeps kubeconfig credentials and Secret data out of every output.
+//! - [`redact`]: keeps kubeconfig credentials and Secret data out of every output;
+//! - [`env`], [`progress`]: the environment commands run in, and the live log and rollout
+//!   display.
 
 pub mod check;
 pub mod client;

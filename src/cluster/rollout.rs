@@ -270,7 +270,7 @@ impl Snapshot {
                 out.push(Problem {
                     kind: ProblemKind::JobFailed,
                     object: format!("Job/{}", j.name_any()),
-                    container: pod.as_ref().and_then(|p| first_container(p)),
+                    container: pod.as_ref().and_then(first_container),
                     pod: pod.map(|p| p.name_any()),
                     reason: c.0.unwrap_or_else(|| "Failed".into()),
                     message: c.1.unwrap_or_default(),
@@ -725,13 +725,14 @@ where
                     }
                     snapshot.apply(change);
                 }
-                Some(Err(e)) => {
-                    if e != last_error {
-                        log.line(format!("watch: {e}"));
-                        last_error = e;
-                    }
+                Some(Err(e)) if e != last_error => {
+                    log.line(format!("watch: {e}"));
+                    last_error = e;
                 }
-                None => {}
+                Some(Err(_)) => {}
+                // Every watch task ended (they only end when this loop is gone): keep judging on
+                // the tick without spinning on the closed channel.
+                None => tokio::time::sleep(Duration::from_millis(200)).await,
             },
             _ = tick.tick() => {}
         }

@@ -252,7 +252,7 @@ impl FakeKube {
         if t.namespaced {
             obj["metadata"]["namespace"] = json!(ns);
         }
-        let out = match existed {
+        match existed {
             Some(old) => {
                 if old["metadata"]["uid"].is_string() {
                     obj["metadata"]["uid"] = old["metadata"]["uid"].clone();
@@ -265,8 +265,7 @@ impl FakeKube {
                 stamp_new(&mut obj, s.rv + 1);
                 self.commit(&mut s, key, obj, "ADDED")
             }
-        };
-        out
+        }
     }
 
     /// Merges `patch` into an existing object (status included) and notifies watchers.
