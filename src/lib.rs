@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod cluster;
 pub mod engine;
 pub mod render;
 pub mod unittest;

@@ -1,6 +1,9 @@
 //! The command line: one subcommand per layer of testing.
 
+pub mod check;
+pub mod cluster;
 pub mod conformance;
+pub mod install;
 pub mod template;
 pub mod test;
 
@@ -27,6 +30,15 @@ pub enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Run helm-unittest suites (tests/*_test.yaml) in parallel, with snapshots and reports.
     Test(test::TestArgs),
+    /// Create, delete, list and reap test clusters (k3s, kind, existing, aws, gcp,
+    /// digitalocean, azure).
+    Cluster(cluster::ClusterArgs),
+    /// Install (or upgrade to) the chart in a namespace of its own and wait for every workload.
+    Install(install::InstallArgs),
+    /// Uninstall a release and its namespace, clearing objects stuck on finalizers.
+    Uninstall(install::UninstallArgs),
+    /// Run the live checks against an installed release.
+    Check(check::CheckArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -57,5 +69,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::Test(args) => test::run_live(&args),
+        Command::Cluster(args) => cluster::run(args),
+        Command::Install(args) => install::run(args),
+        Command::Uninstall(args) => install::run_uninstall(args),
+        Command::Check(args) => check::run(args),
     }
 }
