@@ -1,6 +1,7 @@
 //! The command line: one subcommand per layer of testing.
 
 pub mod conformance;
+pub mod load;
 pub mod template;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,8 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Render a corpus of scenarios natively and with helm, and report every difference.
     Conformance(conformance::ConformanceArgs),
+    /// Send k6-style load to capture and count every event accepted, failed and dropped.
+    Load(load::LoadArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -53,5 +56,6 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Load(args) => load::run(&args),
     }
 }
