@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use charttest::load::fake_capture::{Fault, FakeCapture, FakeCaptureOptions, RequestInfo};
+use charttest::load::fake_capture::{FakeCapture, FakeCaptureOptions, Fault, RequestInfo};
 use charttest::load::runner::StopReason;
 use charttest::load::scenario::parse_plan;
 use charttest::load::summary::Summary;
@@ -37,7 +37,11 @@ async fn run(src: &str, run_id: &str) -> Summary {
 fn faults(info: &RequestInfo) -> Fault {
     let Some(first) = info.first_seq else {
         // Before reading: refuse one request in 17, whatever it is.
-        return if info.number % 17 == 3 { Fault::Refuse } else { Fault::None };
+        return if info.number % 17 == 3 {
+            Fault::Refuse
+        } else {
+            Fault::None
+        };
     };
     let k = first / 5;
     let seen = info.seen_before;

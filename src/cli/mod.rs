@@ -3,6 +3,7 @@
 pub mod conformance;
 pub mod load;
 pub mod template;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,8 @@ pub enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Send k6-style load to capture and count every event accepted, failed and dropped.
     Load(load::LoadArgs),
+    /// Count a load run's events in ClickHouse: missing, duplicated, ingestion lag.
+    Verify(verify::VerifyArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -57,5 +60,6 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::Load(args) => load::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }

@@ -264,6 +264,47 @@ impl Conn {
     }
 }
 
+/// One request on a fresh connection (for queries, not load): gives the status and body.
+/// Errors name the address and never include header values (they may hold credentials).
+pub async fn request_once(
+    target: &Target,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<(u16, Bytes), String> {
+    let mut conn = connect(target, timeout)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {}", target.url, e.detail))?;
+    let mut b = hyper::Request::builder()
+        .method(method)
+        .uri(path_and_query)
+        .header(hyper::header::HOST, target.authority.as_str())
+        .header(hyper::header::USER_AGENT, USER_AGENT);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let req = b
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| format!("bad request to {}: {e}", target.url))?;
+    let exchange = async {
+        let resp = conn.sender.send_request(req).await?;
+        let status = resp.status().as_u16();
+        let body = resp.into_body().collect().await?.to_bytes();
+        Ok::<_, hyper::Error>((status, body))
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => Err(format!(
+            "{} did not answer within {}",
+            target.url,
+            super::yamlcfg::format_duration(timeout)
+        )),
+        Ok(Err(e)) => Err(format!("{}: {e}", target.url)),
+        Ok(Ok(r)) => Ok(r),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
