@@ -257,3 +257,16 @@ fn ctrl_c_stops_the_run_and_still_writes_the_summary() {
     assert_eq!(s.events.accepted, server.state.distinct("sigint-run"));
     let _ = std::io::stderr().flush();
 }
+
+#[test]
+fn the_example_scenarios_parse() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/load")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().and_then(|e| e.to_str()) == Some("yaml") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let plan = charttest::load::scenario::parse_plan(p.to_str().unwrap(), &text, Some("x"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(!plan.scenarios.is_empty());
+        }
+    }
+}
