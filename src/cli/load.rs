@@ -106,37 +106,48 @@ fn write_file(path: &PathBuf, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Writes `--summary-export` and `--junit` and decides the exit code. Shared with `verify`.
-pub fn finish(
-    summary_json: &str,
-    text: &str,
-    verdicts_ok: bool,
-    junit_xml: Option<String>,
-    summary_export: Option<&PathBuf>,
-    junit_path: Option<&PathBuf>,
-    interrupted: bool,
-    quiet: bool,
-) -> Outcome {
+/// What a command reports at its end (shared by `load` and `verify`).
+pub struct Report<'a> {
+    /// The JSON summary.
+    pub summary_json: &'a str,
+    /// The text summary.
+    pub text: &'a str,
+    /// Whether every threshold holds.
+    pub thresholds_ok: bool,
+    /// The JUnit document.
+    pub junit_xml: String,
+    /// `--summary-export`.
+    pub summary_export: Option<&'a PathBuf>,
+    /// `--junit`.
+    pub junit_path: Option<&'a PathBuf>,
+    /// Whether a signal stopped the run.
+    pub interrupted: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+/// Writes `--summary-export` and `--junit` and decides the exit code.
+pub fn finish(r: Report<'_>) -> Outcome {
     let mut out = Outcome::default();
-    if !quiet {
-        out.stdout.push_str(text);
+    if !r.quiet {
+        out.stdout.push_str(r.text);
     }
-    if let Some(p) = summary_export {
-        if let Err(e) = write_file(p, &format!("{summary_json}\n")) {
+    if let Some(p) = r.summary_export {
+        if let Err(e) = write_file(p, &format!("{}\n", r.summary_json)) {
             out.stderr.push_str(&format!("Error: {e}\n"));
             out.exit = 1;
         }
     }
-    if let (Some(p), Some(x)) = (junit_path, junit_xml) {
-        if let Err(e) = write_file(p, &x) {
+    if let Some(p) = r.junit_path {
+        if let Err(e) = write_file(p, &r.junit_xml) {
             out.stderr.push_str(&format!("Error: {e}\n"));
             out.exit = 1;
         }
     }
     if out.exit == 0 {
-        out.exit = if interrupted {
+        out.exit = if r.interrupted {
             EXIT_INTERRUPTED
-        } else if !verdicts_ok {
+        } else if !r.thresholds_ok {
             out.stderr.push_str("Error: thresholds crossed\n");
             EXIT_THRESHOLDS
         } else {
@@ -261,20 +272,20 @@ fn report(args: &LoadArgs, summary: &Summary, interrupted: bool) -> Outcome {
         Err(e) => return Outcome::error(format!("cannot serialise the summary: {e}")),
     };
     let ok = summary.thresholds.iter().all(|v| v.ok);
-    let mut out = finish(
-        &json,
-        &summary.text(),
-        ok,
-        Some(junit(
+    let mut out = finish(Report {
+        summary_json: &json,
+        text: &summary.text(),
+        thresholds_ok: ok,
+        junit_xml: junit(
             "posthog-charttest load",
             &summary.thresholds,
             summary.duration_s,
-        )),
-        args.summary_export.as_ref(),
-        args.junit.as_ref(),
+        ),
+        summary_export: args.summary_export.as_ref(),
+        junit_path: args.junit.as_ref(),
         interrupted,
-        args.quiet,
-    );
+        quiet: args.quiet,
+    });
     if args.summary_line {
         out.stdout
             .push_str(&format!("{SUMMARY_LINE_PREFIX}{json}\n"));

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Args;
 use tokio::time::Instant;
 
-use super::load::{finish, wait_for_signal, EXIT_INVALID_CONFIG};
+use super::load::{finish, wait_for_signal, Report, EXIT_INVALID_CONFIG};
 use super::Outcome;
 use crate::load::client::Target;
 use crate::load::scenario::valid_run_id;
@@ -355,20 +355,20 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         Ok(j) => j,
         Err(e) => return Outcome::error(format!("cannot serialise the result: {e}")),
     };
-    finish(
-        &json,
-        &summary.text(),
-        ok,
-        Some(junit(
+    finish(Report {
+        summary_json: &json,
+        text: &summary.text(),
+        thresholds_ok: ok,
+        junit_xml: junit(
             "posthog-charttest verify",
             &summary.thresholds,
             summary.waited_s,
-        )),
-        args.summary_export.as_ref(),
-        args.junit.as_ref(),
-        summary.stopped.is_some(),
-        args.quiet,
-    )
+        ),
+        summary_export: args.summary_export.as_ref(),
+        junit_path: args.junit.as_ref(),
+        interrupted: summary.stopped.is_some(),
+        quiet: args.quiet,
+    })
 }
 
 /// Polls `source` until every expected event is found, `timeout` passes, or a signal.

@@ -245,10 +245,8 @@ pub fn decode(parts: &RequestParts<'_>, body: &[u8], limit: usize) -> Result<Dec
             return Err(bad("an event is not an object"));
         }
         match e.get("distinct_id").or_else(|| e.get("$distinct_id")) {
-            Some(Value::Null) | None => {
-                if e.pointer("/properties/distinct_id").is_none() {
-                    return Err(bad("missing distinct_id"));
-                }
+            Some(Value::Null) | None if e.pointer("/properties/distinct_id").is_none() => {
+                return Err(bad("missing distinct_id"));
             }
             Some(Value::String(s)) if s.is_empty() => return Err(bad("empty distinct_id")),
             _ => {}

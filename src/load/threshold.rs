@@ -251,7 +251,7 @@ mod tests {
     impl MetricSource for Fixed {
         fn aggregate(&self, metric: &str, agg: Agg) -> Option<f64> {
             match (metric, agg) {
-                ("http_req_duration", Agg::P(p)) if p == 95.0 => Some(420.0),
+                ("http_req_duration", Agg::P(95.0)) => Some(420.0),
                 ("http_req_failed", Agg::Rate) => Some(0.02),
                 _ => None,
             }
