@@ -210,10 +210,15 @@ pub fn run(args: &LoadArgs) -> Outcome {
         return run_cluster(args, n, &src, &run_id, &plan.thresholds);
     }
 
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    // One thread: a current-thread runtime, without the work-stealing scheduler's overhead.
+    let mut builder = if args.threads == Some(1) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
     builder.enable_all();
-    if let Some(t) = args.threads {
-        builder.worker_threads(t.max(1));
+    if let Some(t) = args.threads.filter(|t| *t > 1) {
+        builder.worker_threads(t);
     }
     let rt = match builder.build() {
         Ok(rt) => rt,

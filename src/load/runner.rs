@@ -213,7 +213,7 @@ fn build_body(sh: &Shared, sc: &ScenarioRt, first: u64, vu: &Vu) -> Result<Bytes
         } else {
             t.pool[rng.gen_range(0..t.pool.len())].as_str()
         };
-        let uuid = t.uuid.then(|| uuid::Uuid::now_v7().to_string());
+        let uuid = t.uuid.then(|| super::template::uuid7_now().to_string());
         t.render_event(
             &mut json,
             &EventVars {

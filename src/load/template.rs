@@ -32,6 +32,9 @@ pub const SEQ_PROPERTY: &str = "charttest_seq";
 enum Part {
     /// Pre-serialised JSON.
     Static(String),
+    /// A string that is just one per-event variable (`{{ distinct_id }}`), written without
+    /// tera: the common case stays cheap.
+    Var(Var),
     /// A tera template by name; `typed` when the whole text is one expression.
     Text { name: String, typed: bool },
     /// An object with pre-serialised keys (`"key":`).
@@ -44,6 +47,42 @@ impl Part {
     fn is_static(&self) -> bool {
         matches!(self, Part::Static(_))
     }
+
+    /// Whether rendering it needs a tera context.
+    fn needs_tera(&self) -> bool {
+        match self {
+            Part::Static(_) | Part::Var(_) => false,
+            Part::Text { .. } => true,
+            Part::Object(entries) => entries.iter().any(|(_, p)| p.needs_tera()),
+            Part::Array(items) => items.iter().any(Part::needs_tera),
+        }
+    }
+}
+
+/// The per-event variables a bare `{{ name }}` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Var {
+    RunId,
+    Seq,
+    Scenario,
+    Vu,
+    Iter,
+    Index,
+    DistinctId,
+}
+
+fn bare_var(text: &str) -> Option<Var> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    Some(match inner {
+        "run_id" => Var::RunId,
+        "seq" => Var::Seq,
+        "scenario" => Var::Scenario,
+        "vu" => Var::Vu,
+        "iter" => Var::Iter,
+        "index" => Var::Index,
+        "distinct_id" => Var::DistinctId,
+        _ => return None,
+    })
 }
 
 /// A property list entry: a pre-serialised run of `"key":value` pairs, or one key whose value
@@ -117,6 +156,9 @@ impl Compiler<'_> {
             return Ok(Part::Static(
                 serde_json::to_string(text).unwrap_or_default(),
             ));
+        }
+        if let Some(v) = bare_var(text) {
+            return Ok(Part::Var(v));
         }
         let name = format!("t{}", self.count);
         self.count += 1;
@@ -305,9 +347,11 @@ impl EventTemplate {
                     .map_err(|e| pool_field.error(tera_message(&e)))?,
             );
         }
-        let dynamic = !(name.is_static()
-            && distinct_id.is_static()
-            && merged.iter().all(|p| matches!(p, Prop::Raw(_))));
+        let dynamic = name.needs_tera()
+            || distinct_id.needs_tera()
+            || merged
+                .iter()
+                .any(|p| matches!(p, Prop::Dyn(_, part) if part.needs_tera()));
         let t = EventTemplate {
             tera,
             name,
@@ -353,9 +397,27 @@ impl EventTemplate {
         ctx
     }
 
-    fn write(&self, out: &mut Vec<u8>, part: &Part, ctx: &Context) -> Result<(), String> {
+    fn write(
+        &self,
+        out: &mut Vec<u8>,
+        part: &Part,
+        ctx: &Context,
+        vars: &EventVars<'_>,
+    ) -> Result<(), String> {
         match part {
             Part::Static(s) => out.extend_from_slice(s.as_bytes()),
+            Part::Var(v) => {
+                let text = match v {
+                    Var::RunId => vars.run_id,
+                    Var::Scenario => vars.scenario,
+                    Var::DistinctId => vars.distinct_id,
+                    Var::Seq => return write_num(out, vars.seq),
+                    Var::Vu => return write_num(out, vars.vu),
+                    Var::Iter => return write_num(out, vars.iter),
+                    Var::Index => return write_num(out, vars.index),
+                };
+                serde_json::to_writer(&mut *out, text).map_err(|e| e.to_string())?;
+            }
             Part::Text { name, typed } => {
                 let text = self
                     .tera
@@ -374,7 +436,7 @@ impl EventTemplate {
                         out.push(b',');
                     }
                     out.extend_from_slice(k.as_bytes());
-                    self.write(out, p, ctx)?;
+                    self.write(out, p, ctx, vars)?;
                 }
                 out.push(b'}');
             }
@@ -384,7 +446,7 @@ impl EventTemplate {
                     if i > 0 {
                         out.push(b',');
                     }
-                    self.write(out, p, ctx)?;
+                    self.write(out, p, ctx, vars)?;
                 }
                 out.push(b']');
             }
@@ -408,9 +470,9 @@ impl EventTemplate {
             Context::new()
         };
         out.extend_from_slice(b"{\"event\":");
-        self.write(out, &self.name, &ctx)?;
+        self.write(out, &self.name, &ctx, vars)?;
         out.extend_from_slice(b",\"distinct_id\":");
-        self.write(out, &self.distinct_id, &ctx)?;
+        self.write(out, &self.distinct_id, &ctx, vars)?;
         if let Some(t) = token {
             out.extend_from_slice(b",\"api_key\":");
             serde_json::to_writer(&mut *out, t).map_err(|e| e.to_string())?;
@@ -421,7 +483,7 @@ impl EventTemplate {
                 Prop::Raw(raw) => out.extend_from_slice(raw.as_bytes()),
                 Prop::Dyn(k, part) => {
                     out.extend_from_slice(k.as_bytes());
-                    self.write(out, part, &ctx)?;
+                    self.write(out, part, &ctx, vars)?;
                 }
             }
             out.push(b',');
@@ -448,6 +510,11 @@ impl EventTemplate {
         out.push(b'}');
         Ok(())
     }
+}
+
+fn write_num(out: &mut Vec<u8>, n: u64) -> Result<(), String> {
+    out.extend_from_slice(n.to_string().as_bytes());
+    Ok(())
 }
 
 /// Whether a whole-expression result should be emitted as a JSON number or boolean.
@@ -547,9 +614,27 @@ fn register_functions(tera: &mut Tera) {
 
 /// The current time as RFC 3339 with milliseconds, UTC (`2026-11-23T10:00:00.123Z`).
 pub fn rfc3339_now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    use chrono::{Datelike as _, Timelike as _};
+    let t = chrono::Utc::now();
+    // Formatted by hand: chrono's strftime parses its pattern on every call, and this runs
+    // once per request.
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis().min(999)
+    )
+}
+
+/// A UUIDv7 for now, its random bits from the thread's generator (no system call per id).
+pub fn uuid7_now() -> uuid::Uuid {
+    let ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let bytes: [u8; 10] = rand::thread_rng().gen();
+    uuid::Builder::from_unix_timestamp_millis(ms, &bytes).into_uuid()
 }
 
 #[cfg(test)]
