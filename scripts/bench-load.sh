@@ -51,18 +51,31 @@ wrk.method = "POST"
 wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-  wrk_out="$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/post.lua" "http://127.0.0.1:$port/e")"
-  wrk_rate="$(awk '/Requests\/sec/ {print $2}' <<<"$wrk_out")"
   scenario "    executor: constant-vus
     vus: $conns
     duration: ${secs}s
     gracefulStop: 1s" >"$work/rate.yaml"
-  "$bin" load --scenario "$work/rate.yaml" --threads 1 --quiet --summary-export "$work/rate.json" || true
-  ours="$(python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["http_reqs_per_second"])' "$work/rate.json")"
-  p99="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_req_duration"]["p99"])' "$work/rate.json")"
-  echo "wrk:               ${wrk_rate} req/s  ($conns connections, 1 thread, ${secs}s)"
-  echo "posthog-charttest: ${ours} req/s  ($conns VUs, 1 worker thread, ${secs}s, p99 ${p99} ms)"
-  python3 -c "import sys; print('ratio: %.2f' % (float(sys.argv[2]) / float(sys.argv[1])))" "$wrk_rate" "$ours"
+  # Alternate the two tools for ROUNDS rounds so that load from elsewhere on the machine
+  # hits both alike; report every round and the medians.
+  rounds="${ROUNDS:-3}"
+  : >"$work/rates.txt"
+  for r in $(seq 1 "$rounds"); do
+    wrk_out="$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/post.lua" "http://127.0.0.1:$port/e")"
+    wrk_rate="$(awk '/Requests\/sec/ {print $2}' <<<"$wrk_out")"
+    "$bin" load --scenario "$work/rate.yaml" --threads 1 --quiet --summary-export "$work/rate.json" || true
+    ours="$(python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["http_reqs_per_second"])' "$work/rate.json")"
+    p99="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http_req_duration"]["p99"])' "$work/rate.json")"
+    echo "round $r: wrk ${wrk_rate} req/s, posthog-charttest ${ours} req/s (p99 ${p99} ms)"
+    echo "$wrk_rate $ours" >>"$work/rates.txt"
+  done
+  python3 - "$work/rates.txt" "$conns" "$secs" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+w = statistics.median(r[0] for r in rows)
+o = statistics.median(r[1] for r in rows)
+print(f"median of {len(rows)} rounds ({sys.argv[2]} connections, 1 thread each, {sys.argv[3]}s): "
+      f"wrk {w:.0f} req/s, posthog-charttest {o:.0f} req/s, ratio {o / w:.2f}")
+PY
   ;;
 memory)
   minutes="${2:-10}"

@@ -186,9 +186,29 @@ pub struct RequestHead {
     pub authority: String,
     /// `Content-Type`.
     pub content_type: &'static str,
+    /// The parsed forms, made once: parsing a URI and validating header values on every
+    /// request is measurable at wrk's rates.
+    parsed: Option<(hyper::Uri, hyper::header::HeaderValue)>,
 }
 
 impl RequestHead {
+    /// A head; `path_and_query` must start with `/`.
+    pub fn new(path_and_query: String, authority: String, content_type: &'static str) -> Self {
+        let parsed = match (
+            path_and_query.parse::<hyper::Uri>(),
+            hyper::header::HeaderValue::from_str(&authority),
+        ) {
+            (Ok(u), Ok(h)) => Some((u, h)),
+            _ => None,
+        };
+        RequestHead {
+            path_and_query,
+            authority,
+            content_type,
+            parsed,
+        }
+    }
+
     /// Bytes of the request line and headers as written, for `data_sent`.
     pub fn wire_len(&self, body_len: usize) -> u64 {
         // "POST {p} HTTP/1.1\r\n" + "host: …\r\n" + "content-type: …\r\n" + "user-agent: …\r\n"
@@ -262,10 +282,22 @@ impl Conn {
         body: Bytes,
         timeout: Duration,
     ) -> Result<(u16, u64), AttemptError> {
-        let req = hyper::Request::post(head.path_and_query.as_str())
-            .header(hyper::header::HOST, head.authority.as_str())
-            .header(hyper::header::CONTENT_TYPE, head.content_type)
-            .header(hyper::header::USER_AGENT, USER_AGENT)
+        let builder = match &head.parsed {
+            Some((uri, host)) => {
+                hyper::Request::post(uri.clone()).header(hyper::header::HOST, host.clone())
+            }
+            None => hyper::Request::post(head.path_and_query.as_str())
+                .header(hyper::header::HOST, head.authority.as_str()),
+        };
+        let req = builder
+            .header(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static(head.content_type),
+            )
+            .header(
+                hyper::header::USER_AGENT,
+                hyper::header::HeaderValue::from_static(USER_AGENT),
+            )
             .body(Full::new(body))
             .map_err(|e| AttemptError {
                 reason: "request_error",

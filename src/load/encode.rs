@@ -83,6 +83,14 @@ impl Encoding {
         }
     }
 
+    /// Encodes a JSON payload it owns (no copy for `json`).
+    pub fn encode_owned(self, json: Vec<u8>) -> Vec<u8> {
+        match self {
+            Encoding::Json => json,
+            other => other.encode(&json),
+        }
+    }
+
     /// Encodes a JSON payload into a request body.
     pub fn encode(self, json: &[u8]) -> Vec<u8> {
         match self {

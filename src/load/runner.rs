@@ -235,7 +235,7 @@ fn build_body(sh: &Shared, sc: &ScenarioRt, first: u64, vu: &Vu) -> Result<Bytes
     } else if n > 1 {
         json.push(b']');
     }
-    Ok(Bytes::from(req.encoding.encode(&json)))
+    Ok(Bytes::from(req.encoding.encode_owned(json)))
 }
 
 async fn iteration(sh: &Shared, sc: &ScenarioRt, vu: &mut Vu, intended: Option<Instant>) {
@@ -524,14 +524,16 @@ async fn run_scenario(sh: Arc<Shared>, spec: ScenarioSpec, executor: Executor) {
     let heads: Vec<RequestHead> = sh
         .targets
         .iter()
-        .map(|t| RequestHead {
-            path_and_query: if query.is_empty() {
-                format!("{}{}", t.base_path, req.route)
-            } else {
-                format!("{}{}?{}", t.base_path, req.route, query)
-            },
-            authority: t.authority.clone(),
-            content_type: req.encoding.content_type(),
+        .map(|t| {
+            RequestHead::new(
+                if query.is_empty() {
+                    format!("{}{}", t.base_path, req.route)
+                } else {
+                    format!("{}{}?{}", t.base_path, req.route, query)
+                },
+                t.authority.clone(),
+                req.encoding.content_type(),
+            )
         })
         .collect();
     // Header bytes for a typical body; exact to a digit or two of Content-Length.
