@@ -4,8 +4,10 @@ pub mod check;
 pub mod cluster;
 pub mod conformance;
 pub mod install;
+pub mod load;
 pub mod template;
 pub mod test;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +41,10 @@ pub enum Command {
     Uninstall(install::UninstallArgs),
     /// Run the live checks against an installed release.
     Check(check::CheckArgs),
+    /// Send k6-style load to capture and count every event accepted, failed and dropped.
+    Load(load::LoadArgs),
+    /// Count a load run's events in ClickHouse: missing, duplicated, ingestion lag.
+    Verify(verify::VerifyArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -73,5 +79,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Install(args) => install::run(args),
         Command::Uninstall(args) => install::run_uninstall(args),
         Command::Check(args) => check::run(args),
+        Command::Load(args) => load::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
