@@ -1,0 +1,57 @@
+{{/* Kafka names and the sizing derived from values. */}}
+
+{{- define "posthog.kafka.name" -}}
+{{- printf "%s-kafka" (include "posthog.fullname" .) -}}
+{{- end -}}
+
+{{- define "posthog.kafka.headless" -}}
+{{- printf "%s-kafka-headless" (include "posthog.fullname" .) -}}
+{{- end -}}
+
+{{/* The KRaft cluster id: kafka.clusterId, else 22 base64url characters derived from the
+namespace and release (the last one "A", so the 16 decoded bytes carry no stray bits). */}}
+{{- define "posthog.kafka.clusterId" -}}
+{{- if .Values.kafka.clusterId -}}
+{{- .Values.kafka.clusterId -}}
+{{- else -}}
+{{- $seed := printf "%s/%s/kafka" .Release.Namespace .Release.Name | sha256sum | b64enc | replace "+" "-" | replace "/" "_" -}}
+{{- printf "%sA" (trunc 21 $seed) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Replication factor of PostHog's topics: 3, or fewer brokers. */}}
+{{- define "posthog.kafka.replicationFactor" -}}
+{{- min 3 (int64 .Values.kafka.replicaCount) -}}
+{{- end -}}
+
+{{/* Partitions one broker holds (rounded up): topics x partitions x replication / brokers. */}}
+{{- define "posthog.kafka.partitionsPerBroker" -}}
+{{- $k := .Values.kafka -}}
+{{- $brokers := int64 $k.replicaCount -}}
+{{- $total := mul (int64 $k.retention.topics) (int64 $k.numPartitions) (int64 (include "posthog.kafka.replicationFactor" .)) -}}
+{{- max 1 (div (add $total (sub $brokers 1)) $brokers) -}}
+{{- end -}}
+
+{{/* log.retention.bytes (per partition): diskUsagePercent of the disk over the partitions. */}}
+{{- define "posthog.kafka.retentionBytes" -}}
+{{- $k := .Values.kafka -}}
+{{- $disk := int64 (include "posthog.bytes" $k.persistence.size) -}}
+{{- $usable := div (mul $disk (int64 $k.retention.diskUsagePercent)) 100 -}}
+{{- div $usable (int64 (include "posthog.kafka.partitionsPerBroker" .)) -}}
+{{- end -}}
+
+{{/* log.segment.bytes: a quarter of the retention (retention deletes whole segments), at most 1 GiB. */}}
+{{- define "posthog.kafka.segmentBytes" -}}
+{{- min 1073741824 (div (int64 (include "posthog.kafka.retentionBytes" .)) 4) -}}
+{{- end -}}
+
+{{/* controller.quorum.voters: every broker is a voter. */}}
+{{- define "posthog.kafka.voters" -}}
+{{- $name := include "posthog.kafka.name" . -}}
+{{- $domain := printf "%s.%s.svc.%s" (include "posthog.kafka.headless" .) .Release.Namespace .Values.clusterDomain -}}
+{{- $voters := list -}}
+{{- range $i := until (int .Values.kafka.replicaCount) -}}
+{{- $voters = append $voters (printf "%d@%s-%d.%s:9093" $i $name $i $domain) -}}
+{{- end -}}
+{{- join "," $voters -}}
+{{- end -}}
