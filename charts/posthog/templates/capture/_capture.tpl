@@ -19,7 +19,7 @@ The Rust capture service, in events mode (capture) or recordings mode (replay ca
   "container" (include "posthog.capture.container" (dict "root" $root "values" $v "mode" .mode "topic" .topic "overflowTopic" .overflowTopic))
   "initContainers" (include "posthog.initContainers.waitForServices" (dict "root" $root "targets" $targets))
   "volumes" (printf "- name: scripts\n  configMap:\n    name: %s-scripts" (include "posthog.fullname" $root))
-  "podAnnotations" (dict "checksum/secrets" (include (print $root.Template.BasePath "/secrets.yaml") $root | sha256sum))
+  "podAnnotations" (dict "checksum/secrets" (include "posthog.checksum.secrets" $root))
   "terminationGracePeriodSeconds" 30
 ) }}
 {{- end -}}

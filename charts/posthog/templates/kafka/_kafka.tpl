@@ -55,3 +55,47 @@ namespace and release (the last one "A", so the 16 decoded bytes carry no stray 
 {{- end -}}
 {{- join "," $voters -}}
 {{- end -}}
+
+{{/* The data of the kafka ConfigMap; its pods hash it to restart on a change. */}}
+{{- define "posthog.kafka.configData" -}}
+{{- $rf := int64 (include "posthog.kafka.replicationFactor" .) -}}
+server.properties: |
+  # KRaft: every broker is also a controller; node.id and advertised.listeners are added
+  # per pod by start.sh.
+  process.roles=broker,controller
+  controller.quorum.voters={{ include "posthog.kafka.voters" . }}
+  listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+  inter.broker.listener.name=PLAINTEXT
+  controller.listener.names=CONTROLLER
+  listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+  log.dirs=/var/lib/kafka/data/logs
+  auto.create.topics.enable=true
+  num.partitions={{ int64 .Values.kafka.numPartitions }}
+  default.replication.factor={{ $rf }}
+  offsets.topic.replication.factor={{ $rf }}
+  transaction.state.log.replication.factor={{ $rf }}
+  transaction.state.log.min.isr={{ ternary 2 1 (ge $rf 3) }}
+  min.insync.replicas={{ ternary 2 1 (ge $rf 3) }}
+  message.max.bytes={{ int64 .Values.kafka.messageMaxBytes }}
+  replica.fetch.max.bytes={{ int64 .Values.kafka.messageMaxBytes }}
+  # Retention follows the disk ({{ .Values.kafka.persistence.size }}): {{ int64 .Values.kafka.retention.diskUsagePercent }}% of it over
+  # {{ include "posthog.kafka.partitionsPerBroker" . }} partitions per broker, so a full disk cannot drop events.
+  log.retention.hours={{ int64 .Values.kafka.retention.hours }}
+  log.retention.bytes={{ include "posthog.kafka.retentionBytes" . }}
+  log.segment.bytes={{ include "posthog.kafka.segmentBytes" . }}
+  log.retention.check.interval.ms=60000
+start.sh: |
+  #!/bin/sh
+  # Adds this pod's identity to the shared configuration, formats the log directory on
+  # first start (a no-op afterwards) and runs the broker in the foreground.
+  set -eu
+  ordinal="${POD_NAME##*-}"
+  cp /config/server.properties /tmp/server.properties
+  {
+    echo "node.id=${ordinal}"
+    echo "advertised.listeners=PLAINTEXT://${POD_NAME}.${HEADLESS_DOMAIN}:9092"
+  } >> /tmp/server.properties
+  /opt/kafka/bin/kafka-storage.sh format --ignore-formatted \
+    --cluster-id "${CLUSTER_ID}" --config /tmp/server.properties
+  exec /opt/kafka/bin/kafka-server-start.sh /tmp/server.properties
+{{- end -}}

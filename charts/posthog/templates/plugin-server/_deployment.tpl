@@ -17,7 +17,7 @@ One plugin-server Deployment. Takes (dict "root" $ "mode" VALUES_KEY).
   "container" (include "posthog.pluginServer.container" (dict "root" $root "values" $v "serverMode" $v.serverMode))
   "initContainers" (include "posthog.initContainers.waitForMigrations" (dict "root" $root "values" $v))
   "volumes" ""
-  "podAnnotations" (dict "checksum/secrets" (include (print $root.Template.BasePath "/secrets.yaml") $root | sha256sum))
+  "podAnnotations" (dict "checksum/secrets" (include "posthog.checksum.secrets" $root))
   "terminationGracePeriodSeconds" 60
 ) }}
 {{- end -}}
