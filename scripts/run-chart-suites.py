@@ -10,12 +10,16 @@ part of helm-unittest's format the charts/posthog suites use:
                values, set, release{name,namespace}, asserts
   assertions   equal, notEqual, exists, notExists, isKind, isAPIVersion, isNull,
                isNotNull, isNullOrEmpty, isNotNullOrEmpty, contains, notContains, isSubset,
-               lengthEqual, matchRegex, notMatchRegex, matchRegexRaw, hasDocuments,
+               lengthEqual, matchRegex, notMatchRegex, matchRegexRaw, notMatchRegexRaw,
+               hasDocuments,
                containsDocument, failedTemplate, notFailedTemplate, and `not: true`
   paths        a.b.c, a[0], a["key.with.dots"], a[?(@.name == "x")]
 
+As in helm-unittest, an assertion holds for each template in scope on its own (hasDocuments
+counts one template's documents), and a test's documentIndex overrides its assertions'.
 Anything else is reported as unsupported (a failure), never skipped. Each distinct set of
-values is rendered once with `helm template` (NOTES.txt with `helm install --dry-run=client`).
+values is rendered once with `helm template` (NOTES.txt through a copy of the chart that
+also renders it into a ConfigMap).
 Prints one line per failing test and a closing "N passed, N failed" line; exits 1 on failure.
 """
 
@@ -27,10 +31,13 @@ import os
 import re
 import subprocess
 import sys
+import shutil
 import tempfile
+import threading
 
 import yaml
 
+NOTES_PROBE = "templates/charttest-notes-probe.yaml"
 SUPPORTED_SUITE_KEYS = {"suite", "templates", "values", "set", "release", "tests"}
 SUPPORTED_TEST_KEYS = {"it", "template", "templates", "documentIndex", "documentSelector",
                        "values", "set", "release", "asserts"}
@@ -117,6 +124,9 @@ class Renderer:
         self.helm = helm
         self.chart = chart
         self.cache = {}
+        self.lock = threading.Lock()
+        self.notes_copy = None
+        self.tmpdir = None
 
     def render(self, files, sets, release, namespace, notes):
         key = json.dumps([files, sets, release, namespace, notes], sort_keys=True)
@@ -132,19 +142,37 @@ class Renderer:
             yaml.safe_dump(overlay, tmp)
         try:
             args = [f for path in files for f in ("-f", path)] + ["-f", tmp.name, "-n", namespace]
-            if notes:
-                cmd = [self.helm, "install", release, self.chart, "--dry-run=client"] + args
-            else:
-                cmd = [self.helm, "template", release, self.chart] + args
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            chart = self.notes_chart() if notes else self.chart
+            proc = subprocess.run([self.helm, "template", release, chart] + args,
+                                  capture_output=True, text=True, check=False)
         finally:
             os.unlink(tmp.name)
         if proc.returncode != 0:
             return {"error": clean_error(proc.stderr)}
+        docs = split_documents(proc.stdout)
         if notes:
-            text = proc.stdout
-            return {"notes": text.split("\nNOTES:\n", 1)[1] if "\nNOTES:\n" in text else ""}
-        return {"docs": split_documents(proc.stdout)}
+            probe = docs.get(NOTES_PROBE, [{}])[0]
+            return {"notes": probe.get("data", {}).get("notes", "")}
+        return {"docs": docs}
+
+    def notes_chart(self):
+        """A copy of the chart whose NOTES.txt is also rendered into a ConfigMap, because
+        `helm template` never prints NOTES.txt (and `helm install --dry-run` of helm 3 wants
+        a cluster)."""
+        with self.lock:
+            if self.notes_copy is None:
+                self.tmpdir = tempfile.TemporaryDirectory()
+                copy = os.path.join(self.tmpdir.name, os.path.basename(os.path.abspath(self.chart)))
+                shutil.copytree(self.chart, copy, ignore=shutil.ignore_patterns("tests"))
+                with open(os.path.join(copy, "templates", "NOTES.txt")) as f:
+                    notes = f.read()
+                with open(os.path.join(copy, "templates", "_charttest_notes.tpl"), "w") as f:
+                    f.write('{{- define "charttest.notes" -}}' + notes + "{{- end -}}")
+                with open(os.path.join(copy, NOTES_PROBE), "w") as f:
+                    f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: charttest-notes\n"
+                            "data:\n  notes: {{ include \"charttest.notes\" . | toJson }}\n")
+                self.notes_copy = copy
+            return self.notes_copy
 
 
 def clean_error(stderr):
@@ -183,21 +211,6 @@ def error_location(error):
 
 # ---------------------------------------------------------------------------------------------
 # Assertions
-
-
-def select_documents(docs, index, selector):
-    if index is not None:
-        if not -len(docs) <= index < len(docs):
-            raise AssertionError(f"documentIndex {index} out of range ({len(docs)} documents)")
-        return [docs[index]]
-    if selector:
-        chosen = [d for d in docs if selector["value"] in lookup(d, selector["path"])]
-        if not chosen:
-            raise AssertionError(f"documentSelector {selector} matches no document")
-        if len(chosen) > 1 and not selector.get("matchMany"):
-            raise AssertionError(f"documentSelector {selector} matches {len(chosen)} documents")
-        return chosen
-    return docs
 
 
 def is_empty(v):
@@ -288,19 +301,51 @@ def run_assertion(assertion, test, suite, render_for):
         return
     if "error" in result:
         raise AssertionError(f"render failed: {result['error']}")
-    if kind == "matchRegexRaw":
+    if kind in ("matchRegexRaw", "notMatchRegexRaw"):
+        if "notes" not in result:
+            raise Unsupported(f"{kind} applies to NOTES.txt only")
         hit = re.search(args["pattern"], result["notes"]) is not None
+        if kind == "notMatchRegexRaw":
+            negate = not negate
         if hit == negate:
             raise AssertionError(f"NOTES.txt {'matches' if hit else 'does not match'} {args['pattern']!r}")
         return
 
-    docs = [d for t in templates for d in result["docs"].get(t, [])]
+    if "docs" not in result:
+        raise Unsupported(f"{kind} on NOTES.txt")
+    # helm-unittest asserts on each template in scope separately; all of them must pass.
+    index = assertion.get("documentIndex", test.get("documentIndex"))
+    if test.get("documentIndex") is not None:
+        index = test["documentIndex"]  # a test's documentIndex overrides its assertions'
+    selector = assertion.get("documentSelector", test.get("documentSelector"))
+    per_template = {t: result["docs"].get(t, []) for t in templates}
+    if selector:
+        total = 0
+        for t, docs in per_template.items():
+            chosen = [d for d in docs if selector["value"] in lookup(d, selector["path"])]
+            total += len(chosen)
+            if not chosen and not selector.get("skipEmptyTemplates"):
+                raise AssertionError(f"documentSelector {selector}: document not found in {t}")
+            if total > 1 and not selector.get("matchMany"):
+                raise AssertionError(f"documentSelector {selector}: multiple documents found")
+            per_template[t] = chosen
+    elif index is not None:
+        for t, docs in per_template.items():
+            if index >= len(docs):
+                raise AssertionError(f"documentIndex {index} is out of range in {t} ({len(docs)} documents)")
+            per_template[t] = [docs[index]]
+    for t, docs in per_template.items():
+        check_template(kind, args, negate, t, docs)
+
+
+def check_template(kind, args, negate, template, docs):
+    """One assertion on the (selected) documents of one template."""
     if kind == "hasDocuments":
         if args.get("filterAware"):
             raise Unsupported("hasDocuments.filterAware")
         ok = len(docs) == args["count"]
         if ok == negate:
-            raise AssertionError(f"hasDocuments: {len(docs)} documents, expected {'not ' if negate else ''}{args['count']}")
+            raise AssertionError(f"hasDocuments in {template}: {len(docs)} documents, expected {'not ' if negate else ''}{args['count']}")
         return
     if kind == "containsDocument":
         hit = any(d.get("kind") == args["kind"] and d.get("apiVersion") == args["apiVersion"]
@@ -308,25 +353,27 @@ def run_assertion(assertion, test, suite, render_for):
                   and ("namespace" not in args or d.get("metadata", {}).get("namespace") == args["namespace"])
                   for d in docs)
         if hit == negate:
-            raise AssertionError(f"containsDocument {args}: {'found' if hit else 'not found'}")
+            raise AssertionError(f"containsDocument {args} in {template}: {'found' if hit else 'not found'}")
         return
-    index = assertion.get("documentIndex", test.get("documentIndex"))
-    selector = assertion.get("documentSelector", test.get("documentSelector"))
-    chosen = select_documents(docs, index, selector)
-    if not chosen:
-        raise AssertionError(f"{kind}: the template rendered no document")
-    for doc in chosen:
+    if not docs:
+        raise AssertionError(f"{kind}: {template} rendered no document")
+    for doc in docs:
         if check_document(kind, args, doc) == negate:
             name = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
             path = args.get("path", "")
             shown = lookup(doc, path) if path else ""
-            raise AssertionError(f"{kind}{' (not)' if negate else ''} {json.dumps(args)} failed on {name}; found {json.dumps(shown)}")
+            raise AssertionError(f"{kind}{' (not)' if negate else ''} {json.dumps(args)} failed on {name} ({template}); found {json.dumps(shown)}")
 
 
 def run_suite(path, renderer):
     """[(test name, failure or None)] for one suite file."""
-    with open(path) as f:
-        suite = yaml.safe_load(f)
+    try:
+        with open(path) as f:
+            suite = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as err:
+        return [(f"{path}: suite", f"cannot read the suite: {err}")]
+    if not isinstance(suite, dict):
+        return [(f"{path}: suite", "a suite is a mapping")]
     base = os.path.dirname(path)
     unknown = set(suite) - SUPPORTED_SUITE_KEYS
     if unknown:
@@ -352,6 +399,8 @@ def run_suite(path, renderer):
             results.append((name, f"unsupported: {err}"))
         except AssertionError as err:
             results.append((name, str(err)))
+        except (KeyError, TypeError, ValueError, re.error) as err:
+            results.append((name, f"malformed test: {type(err).__name__}: {err}"))
     return results
 
 
@@ -376,7 +425,8 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL {name}\n     {failure}")
-    print(f"{len(suites)} suites: {passed} passed, {failed} failed")
+    print(f"{len(suites)} suites")
+    print(f"chart-suites: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
