@@ -125,14 +125,18 @@ class Renderer:
         self.chart = chart
         self.cache = {}
         self.lock = threading.Lock()
+        self.key_locks = {}
         self.notes_copy = None
         self.tmpdir = None
 
     def render(self, files, sets, release, namespace, notes):
         key = json.dumps([files, sets, release, namespace, notes], sort_keys=True)
-        if key not in self.cache:
-            self.cache[key] = self._render(files, sets, release, namespace, notes)
-        return self.cache[key]
+        with self.lock:
+            key_lock = self.key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # one render per distinct input, even when tests ask at once
+            if key not in self.cache:
+                self.cache[key] = self._render(files, sets, release, namespace, notes)
+            return self.cache[key]
 
     def _render(self, files, sets, release, namespace, notes):
         overlay = {}
@@ -365,67 +369,72 @@ def check_template(kind, args, negate, template, docs):
             raise AssertionError(f"{kind}{' (not)' if negate else ''} {json.dumps(args)} failed on {name} ({template}); found {json.dumps(shown)}")
 
 
-def run_suite(path, renderer):
-    """[(test name, failure or None)] for one suite file."""
+def load_tests(path):
+    """[(suite, suite dir, test)] of one suite file, or [(name, failure)] when it cannot be read."""
     try:
         with open(path) as f:
             suite = yaml.safe_load(f)
     except (OSError, yaml.YAMLError) as err:
-        return [(f"{path}: suite", f"cannot read the suite: {err}")]
+        return None, [(f"{path}: suite", f"cannot read the suite: {err}")]
     if not isinstance(suite, dict):
-        return [(f"{path}: suite", "a suite is a mapping")]
-    base = os.path.dirname(path)
+        return None, [(f"{path}: suite", "a suite is a mapping")]
     unknown = set(suite) - SUPPORTED_SUITE_KEYS
     if unknown:
-        return [(f"{path}: suite", f"unsupported suite keys {sorted(unknown)}")]
-    results = []
-    for test in suite.get("tests", []):
-        name = f"{suite.get('suite', path)} / {test.get('it')}"
-        try:
-            unknown = set(test) - SUPPORTED_TEST_KEYS
-            if unknown:
-                raise Unsupported(f"test keys {sorted(unknown)}")
-            files = [os.path.normpath(os.path.join(base, v)) for v in suite.get("values", []) + test.get("values", [])]
-            sets = dict(suite.get("set") or {})
-            sets.update(test.get("set") or {})
-            release = {"name": "RELEASE-NAME", "namespace": "NAMESPACE"}
-            release.update(suite.get("release") or {})
-            release.update(test.get("release") or {})
-            for assertion in test.get("asserts", []):
-                run_assertion(assertion, test, suite,
-                              lambda notes: renderer.render(files, sets, release["name"], release["namespace"], notes))
-            results.append((name, None))
-        except Unsupported as err:
-            results.append((name, f"unsupported: {err}"))
-        except AssertionError as err:
-            results.append((name, str(err)))
-        except (KeyError, TypeError, ValueError, re.error) as err:
-            results.append((name, f"malformed test: {type(err).__name__}: {err}"))
-    return results
+        return None, [(f"{path}: suite", f"unsupported suite keys {sorted(unknown)}")]
+    return [(suite, os.path.dirname(path), test) for test in suite.get("tests", [])], []
+
+
+def run_test(suite, base, test, renderer):
+    """(test name, failure or None)."""
+    name = f"{suite.get('suite', base)} / {test.get('it')}"
+    try:
+        unknown = set(test) - SUPPORTED_TEST_KEYS
+        if unknown:
+            raise Unsupported(f"test keys {sorted(unknown)}")
+        files = [os.path.normpath(os.path.join(base, v)) for v in suite.get("values", []) + test.get("values", [])]
+        sets = dict(suite.get("set") or {})
+        sets.update(test.get("set") or {})
+        release = {"name": "RELEASE-NAME", "namespace": "NAMESPACE"}
+        release.update(suite.get("release") or {})
+        release.update(test.get("release") or {})
+        for assertion in test.get("asserts", []):
+            run_assertion(assertion, test, suite,
+                          lambda notes: renderer.render(files, sets, release["name"], release["namespace"], notes))
+        return name, None
+    except Unsupported as err:
+        return name, f"unsupported: {err}"
+    except AssertionError as err:
+        return name, str(err)
+    except (KeyError, TypeError, ValueError, re.error) as err:
+        return name, f"malformed test: {type(err).__name__}: {err}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chart", help="chart directory (suites are read from its tests/)")
     parser.add_argument("--helm", default="helm", help="helm binary")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=4, help="tests run at once")
     args = parser.parse_args()
     suites = sorted(glob.glob(os.path.join(args.chart, "tests", "*_test.yaml")))
     if not suites:
         print(f"no suites in {args.chart}/tests", file=sys.stderr)
         return 2
     renderer = Renderer(args.helm, args.chart)
+    tests, results = [], []
+    for path in suites:
+        loaded, errors = load_tests(path)
+        tests.extend(loaded or [])
+        results.extend(errors)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        per_suite = list(pool.map(lambda p: run_suite(p, renderer), suites))
+        results.extend(pool.map(lambda t: run_test(t[0], t[1], t[2], renderer), tests))
     passed = failed = 0
-    for results in per_suite:
-        for name, failure in results:
-            if failure is None:
-                passed += 1
-            else:
-                failed += 1
-                print(f"FAIL {name}\n     {failure}")
-    print(f"{len(suites)} suites")
+    for name, failure in results:
+        if failure is None:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL {name}\n     {failure}")
+    print(f"{len(suites)} suites, {len(renderer.cache)} renders")
     print(f"chart-suites: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
