@@ -84,6 +84,16 @@ server.properties: |
   log.retention.bytes={{ include "posthog.kafka.retentionBytes" . }}
   log.segment.bytes={{ include "posthog.kafka.segmentBytes" . }}
   log.retention.check.interval.ms=60000
+log4j.properties: |
+  # Logs go to stdout only: the image's default also writes rotating files without a size cap.
+  log4j.rootLogger=INFO, stdout
+  log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+  log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+  log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+  log4j.logger.kafka=INFO
+  log4j.logger.org.apache.kafka=INFO
+  log4j.logger.kafka.request.logger=WARN
+  log4j.logger.state.change.logger=INFO
 start.sh: |
   #!/bin/sh
   # Adds this pod's identity to the shared configuration, formats the log directory on
