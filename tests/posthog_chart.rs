@@ -340,3 +340,107 @@ fn unittest_suites_pass_against_helm4() {
 fn unittest_suites_pass_against_helm3() {
     suites("helm-3.18.0");
 }
+
+/// Renders the chart natively with extra `--set` values on top of a scenario.
+fn render_with(name: &str, set: &[&str]) -> String {
+    let mut args = TemplateArgs::for_chart(chart().display().to_string());
+    args.args.insert(0, "posthog".into());
+    args.namespace = "posthog".into();
+    args.values = vec![chart().join("ci").join(name).display().to_string()];
+    args.set = set.iter().map(|s| s.to_string()).collect();
+    let out = run_template(&args);
+    assert_eq!(
+        out.exit, 0,
+        "{name} {set:?} does not render:\n{}",
+        out.stderr
+    );
+    out.stdout
+}
+
+/// The fields Kubernetes refuses to change on an existing object, by kind.
+fn immutable_fields(doc: &Json) -> Option<Json> {
+    let spec = doc.get("spec")?;
+    match doc["kind"].as_str()? {
+        "Deployment" => Some(serde_json::json!({ "selector": spec["selector"] })),
+        "StatefulSet" => Some(serde_json::json!({
+            "selector": spec["selector"],
+            "serviceName": spec["serviceName"],
+            "podManagementPolicy": spec["podManagementPolicy"],
+            "volumeClaimTemplates": spec["volumeClaimTemplates"],
+        })),
+        // A Job's whole pod template is immutable: the chart renames the Job when it changes.
+        "Job" => Some(serde_json::json!({ "template": spec["template"] })),
+        _ => None,
+    }
+}
+
+#[test]
+fn no_values_change_alters_an_immutable_field() {
+    // Every scenario (one release name, so same-named objects meet) and changes users make to
+    // a running install: bigger disks, other storage classes, more replicas, autoscaling,
+    // another image, pgbouncer, NetworkPolicies.
+    let mut renders: Vec<(String, String)> = scenarios()
+        .into_iter()
+        .map(|n| (n.clone(), render(&n)))
+        .collect();
+    for set in [
+        &[
+            "kafka.persistence.size=900Gi",
+            "clickhouse.persistence.size=2Ti",
+        ][..],
+        &[
+            "global.storageClass=premium",
+            "kafka.persistence.storageClass=io2",
+        ],
+        &[
+            "kafka.replicaCount=5",
+            "clickhouse.replicasPerShard=3",
+            "clickhouse.keeper.replicaCount=5",
+        ],
+        &["web.autoscaling.enabled=true", "capture.replicaCount=4"],
+        &[
+            "posthog.image.tag=1111111111111111111111111111111111111111",
+            "kafka.image.tag=3.9.1",
+        ],
+        &["pgbouncer.enabled=true", "networkPolicy.enabled=true"],
+        &[
+            "redis.persistence.size=20Gi",
+            "postgresql.persistence.accessModes={ReadWriteOncePod}",
+        ],
+    ] {
+        renders.push((
+            format!("k3s-minimal + {set:?}"),
+            render_with("k3s-minimal-values.yaml", set),
+        ));
+    }
+    let mut seen: std::collections::BTreeMap<String, (String, Json)> = Default::default();
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for (scenario, stream) in &renders {
+        for (_, doc) in documents(stream) {
+            let Some(fields) = immutable_fields(&doc) else {
+                continue;
+            };
+            let key = format!(
+                "{}/{}",
+                doc["kind"].as_str().unwrap_or("?"),
+                doc.pointer("/metadata/name")
+                    .and_then(Json::as_str)
+                    .unwrap_or("?")
+            );
+            match seen.get(&key) {
+                Some((first, before)) => {
+                    compared += 1;
+                    if *before != fields {
+                        problems.push(format!("{key}: {first} and {scenario} differ in {fields}"));
+                    }
+                }
+                None => {
+                    seen.insert(key, (scenario.clone(), fields));
+                }
+            }
+        }
+    }
+    assert!(compared > 200, "only {compared} comparisons made");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
