@@ -1,7 +1,7 @@
 //! Checks on charts/posthog, over every scenario in `charts/posthog/ci/*-values.yaml`:
 //!
 //! - the native render equals `helm template` of helm 4.1.4 and of helm 3.18.0 (masked the way
-//!   `conformance` masks lines two helm runs disagree on);
+//!   `conformance` masks lines two helm runs disagree on), and so do its errors;
 //! - `helm lint --strict` passes with both helm versions;
 //! - every container has resources, probes and runAsNonRoot, unless a `# no-…: reason` comment
 //!   in its block says why (init containers and Jobs, which cannot or need not be probed);
@@ -70,20 +70,50 @@ fn there_is_a_scenario_for_every_cloud_and_profile() {
     }
 }
 
+/// Values that make the render fail: a missing password, contradictions, schema violations.
+const FAILING_SETS: &[&str] = &[
+    "posthog.secretKey=",
+    "kafka.replicaCount=2",
+    "kafka.persistence.size=100Mi",
+    "clickhouse.keeper.replicaCount=2",
+    "minio.replicaCount=3",
+    "minio.enabled=false",
+    "kafka.enabled=false",
+    "pluginServer.jobs.enabled=true",
+    "capture.image.tag=latest",
+    "web.replicaCont=2",
+    "cloud=openstack",
+    "postgresql.auth.password=a/b",
+];
+
 fn native_matches(helm_dir: &str, compat: u32) {
     let Some(helm) = helm(helm_dir) else { return };
     let mut failures = Vec::new();
-    for name in scenarios() {
-        let sc = Scenario {
+    let mut cases: Vec<Scenario> = scenarios()
+        .into_iter()
+        .map(|name| Scenario {
             chart: "posthog".into(),
             name: name.clone(),
             values: vec![format!("ci/{name}")],
             set: Vec::new(),
             expect_error: false,
-        };
-        let verdict = judge(root(), &sc, &helm, compat);
+        })
+        .collect();
+    // Failures must match too: helm's exit code and error text, byte for byte.
+    cases.extend(FAILING_SETS.iter().map(|set| Scenario {
+        chart: "posthog".into(),
+        name: format!("base + {set}"),
+        values: vec!["tests/values/base.yaml".into()],
+        set: vec![set.to_string()],
+        expect_error: true,
+    }));
+    for sc in &cases {
+        let verdict = judge(root(), sc, &helm, compat);
         if verdict.result != "identical" {
-            failures.push(format!("{} {}\n{}", verdict.result, name, verdict.detail));
+            failures.push(format!(
+                "{} {}\n{}",
+                verdict.result, sc.name, verdict.detail
+            ));
         }
     }
     assert!(
