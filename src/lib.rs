@@ -4,4 +4,5 @@
 pub mod chart;
 pub mod cli;
 pub mod engine;
+pub mod lint;
 pub mod render;
