@@ -1,6 +1,7 @@
 //! The command line: one subcommand per layer of testing.
 
 pub mod conformance;
+pub mod lint;
 pub mod template;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,9 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Render a corpus of scenarios natively and with helm, and report every difference.
     Conformance(conformance::ConformanceArgs),
+    /// Lint a chart: helm lint's rules, Kubernetes schemas, API lifecycle, policies and
+    /// references, over every values scenario and target Kubernetes version.
+    Lint(lint::LintArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -53,5 +57,6 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Lint(args) => lint::run(&args),
     }
 }

@@ -11,3 +11,10 @@ pub mod schema;
 pub mod source;
 
 pub use finding::{Finding, Severity};
+pub mod helm;
+pub mod hit;
+pub mod policy;
+pub mod refs;
+pub mod run;
+pub mod selector;
+pub mod output;
