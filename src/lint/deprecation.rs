@@ -131,9 +131,13 @@ pub fn status(api_version: &str, kind: &str, minor: u32) -> Status {
         .find(|e| e.api_version == api_version && e.kind == kind)
     {
         if e.removed.is_some_and(|r| minor >= r) {
-            let mut m = helm_message(api_version, kind, e.deprecated, e.removed, e.replacement);
-            m = format!("{api_version} {kind} is not served by Kubernetes v1.{minor} ({m})");
-            return Status::Removed(m);
+            return Status::Removed(helm_message(
+                api_version,
+                kind,
+                e.deprecated,
+                e.removed,
+                e.replacement,
+            ));
         }
         if minor >= e.deprecated {
             return Status::Deprecated(helm_message(
@@ -155,12 +159,12 @@ pub fn status(api_version: &str, kind: &str, minor: u32) -> Status {
         let last = served[served.len() - 1];
         if minor < first {
             return Status::NotYetAvailable(format!(
-                "{api_version} {kind} is not served by Kubernetes v1.{minor}; it is available from v1.{first}"
+                "{api_version} {kind} is not served before Kubernetes v1.{first}"
             ));
         }
         if minor > last {
             return Status::Removed(format!(
-                "{api_version} {kind} is not served by Kubernetes v1.{minor} (unavailable in v1.{}+){}",
+                "{api_version} {kind} is unavailable in v1.{}+{}",
                 last + 1,
                 stable_hint(api_version, kind, minor)
             ));

@@ -66,8 +66,42 @@ const METADATA_KEYS: &[&str] = &[
     "dependencies", "type",
 ];
 
-/// helm's `rules.Chartfile`.
+/// helm's `rules.Chartfile`, each finding placed on the line of the key it is about.
 pub fn chartfile(dir: &Path) -> Vec<Finding> {
+    let mut out = chartfile_rules(dir);
+    let text = std::fs::read_to_string(dir.join("Chart.yaml")).unwrap_or_default();
+    let root = crate::engine::yaml::parse_nodes(&text)
+        .ok()
+        .and_then(|d| d.into_iter().next());
+    if let Some(root) = root {
+        for f in &mut out {
+            let key = [
+                ("name", "name "), ("name", "chart name"), ("apiVersion", "apiVersion"),
+                ("version", "version"), ("appVersion", "appVersion"), ("maintainers", "a maintainer"),
+                ("maintainers", "each maintainer"), ("maintainers", "invalid email"),
+                ("maintainers", "invalid url"), ("sources", "invalid source"),
+                ("icon", "invalid icon"), ("type", "chart type"), ("dependencies", "dependencies are"),
+            ]
+            .iter()
+            .find(|(_, prefix)| f.message.starts_with(prefix))
+            .map(|(k, _)| *k);
+            let key = key.or_else(|| {
+                f.message
+                    .split("unknown field \"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+            });
+            if let Some(k) = key {
+                if let Some(l) = super::objects::key_line(&root, k) {
+                    f.line = l;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn chartfile_rules(dir: &Path) -> Vec<Finding> {
     let mut out = Vec::new();
     let file = "Chart.yaml";
     let rule = "chart-yaml";

@@ -137,7 +137,22 @@ pub fn run(req: &Request) -> Result<Report, String> {
     findings.extend(helm::chartfile(dir));
     let (values_ok, vf) = helm::values_file(dir);
     findings.extend(vf);
-    let chart = crate::chart::load::load_chart(dir).map_err(|e| e.0)?;
+    let chart = match crate::chart::load::load_chart(dir) {
+        Ok(c) => c,
+        Err(e) if dir.join("Chart.yaml").is_file() => {
+            // helm lint reports a chart that does not load under templates/ and goes on.
+            findings.push(Finding::chart("template-render", Severity::Error, "templates/", 0, e.0));
+            findings.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
+            return Ok(Report {
+                findings,
+                scenarios: req.scenarios.iter().map(|s| s.name.clone()).collect(),
+                minors: req.minors.clone(),
+                render_failed: true,
+                objects: 0,
+            });
+        }
+        Err(e) => return Err(e.0),
+    };
     let (templates_ok, tf) = helm::templates_dir(dir);
     findings.extend(tf);
     findings.extend(helm::extensions(&chart));
@@ -476,6 +491,15 @@ fn check_object(o: &Object, crds: &CrdSet, minor: u32) -> Vec<(&'static str, usi
         return out;
     }
     let line = super::objects::key_line(&o.node, "apiVersion").unwrap_or(o.node.line);
+    if o.kind == "List" && o.api_version == "v1" {
+        // A client-side list: each item is an object of its own.
+        for it in super::objects::items(super::objects::get(&o.node, &["items"])) {
+            if let Some(item) = Object::from_doc(o.file, it.clone()) {
+                out.extend(check_object(&item, crds, minor));
+            }
+        }
+        return out;
+    }
     let crd = crds.lookup(&o.api_version, &o.kind);
     if crd.is_none() {
         match deprecation::status(&o.api_version, &o.kind, minor) {

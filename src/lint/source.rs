@@ -56,7 +56,29 @@ pub fn source_line(template: &str, rendered: &str, rendered_line: usize) -> usiz
         0
     };
     let mut found: Option<usize> = None;
-    for line in chain {
+    let last = chain.len().saturating_sub(1);
+    let parent_r = chain
+        .len()
+        .checked_sub(2)
+        .and_then(|_| r[doc_start_r..idx].iter().rposition(|l| *l == chain[last - 1]))
+        .map(|p| p + doc_start_r)
+        .unwrap_or(doc_start_r);
+    for (ci, line) in chain.into_iter().enumerate() {
+        if ci == last && found.is_some() || ci == last && last == 0 {
+            // The same literal line can repeat (duplicate keys, list items): take the
+            // occurrence with the same ordinal as in the rendered text.
+            let ordinal = r[parent_r..idx].iter().filter(|l| **l == line).count();
+            let mut exact = t
+                .iter()
+                .enumerate()
+                .skip(pos)
+                .filter(|(_, l)| **l == line)
+                .map(|(i, _)| i);
+            if let Some(i) = exact.nth(ordinal) {
+                found = Some(i);
+                break;
+            }
+        }
         let Some(tok) = token(line) else { continue };
         let want_indent = indent_of(line);
         let hit = find_from(&t, pos, &tok, Some(want_indent)).or_else(|| find_from(&t, pos, &tok, None));

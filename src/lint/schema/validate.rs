@@ -693,3 +693,18 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         NodeKind::Alias { .. } => J::Null,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::yaml::parse_nodes;
+
+    #[test]
+    fn duplicate_keys_point_at_the_repeat() {
+        let d = &parse_nodes("data:\n  a: \"1\"\n  b: \"2\"\n  a: \"3\"\n").unwrap()[0];
+        let issues = duplicate_keys(d);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].line, 4, "{issues:?}");
+        assert!(issues[0].message.contains("line 2"));
+    }
+}
