@@ -64,7 +64,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "service-selector", family: "reference", severity: E, summary: "every Service selector matches a rendered pod template" },
     Rule { id: "ingress-backend", family: "reference", severity: E, summary: "every Ingress backend names a rendered Service and one of its ports" },
     Rule { id: "hpa-target", family: "reference", severity: E, summary: "every HorizontalPodAutoscaler targets a rendered workload" },
-    Rule { id: "pdb-target", family: "reference", severity: E, summary: "every PodDisruptionBudget selects a rendered pod template" },
+    Rule { id: "pdb-target", family: "reference", severity: W, summary: "every PodDisruptionBudget selects a rendered pod template" },
 ];
 
 /// The rule with this id.

@@ -279,7 +279,9 @@ fn lint_scenario(
         if let Some(schema) = &chart.schema {
             if !schema.is_empty() {
                 let merged = crate::chart::values::copy_map(&user);
-                crate::chart::values::coalesce_tables(&merged, &chart.values_map(), false);
+                // coalesce_tables writes nulls into its source, as helm does: give it a copy.
+                let defaults = crate::chart::values::copy_map(&chart.values_map());
+                crate::chart::values::coalesce_tables(&merged, &defaults, false);
                 if let Err(e) = crate::chart::schema::validate_single(&merged, schema, 4) {
                     let mut f = Finding::chart("values", Severity::Error, "values.yaml", 0, e.trim_end().to_string());
                     f.scenario = sc.name.clone();
@@ -291,25 +293,47 @@ fn lint_scenario(
     if !templates_ok {
         return out;
     }
-    let render_minors: Vec<u32> = if per_version {
-        minors.to_vec()
-    } else {
-        vec![*minors.last().unwrap_or(&store::MAX_MINOR)]
+    // Render at the highest target; when templates read KubeVersion, also at the lowest, and
+    // at every target only when those two differ. Targets with identical output share checks.
+    let max = *minors.last().unwrap_or(&store::MAX_MINOR);
+    let min = *minors.first().unwrap_or(&max);
+    let mut renders: Vec<(Vec<u32>, Render)> = Vec::new();
+    let render_at = |m: u32, renders: &mut Vec<(Vec<u32>, Render)>| -> Result<(), String> {
+        let r = render(req, chart, &user, m)?;
+        match renders.iter_mut().find(|(_, x)| same_output(x, &r)) {
+            Some((ms, _)) => ms.push(m),
+            None => renders.push((vec![m], r)),
+        }
+        Ok(())
     };
-    let mut renders: Vec<(u32, Render)> = Vec::new();
-    for &m in &render_minors {
-        match render(req, chart, &user, m) {
-            Ok(r) => renders.push((m, r)),
-            Err(msg) => {
+    let mut plan: Vec<u32> = vec![max];
+    if per_version && min != max {
+        plan.push(min);
+    }
+    for m in plan {
+        if let Err(msg) = render_at(m, &mut renders) {
+            out.findings.push(render_error(&sc.name, msg));
+            out.render_failed = true;
+            return out;
+        }
+    }
+    if renders.len() > 1 {
+        for &m in minors.iter().filter(|m| **m != min && **m != max) {
+            if let Err(msg) = render_at(m, &mut renders) {
                 out.findings.push(render_error(&sc.name, msg));
                 out.render_failed = true;
                 return out;
             }
         }
+    } else if let Some((ms, _)) = renders.first_mut() {
+        *ms = minors.to_vec();
+    }
+    for (ms, _) in renders.iter_mut() {
+        ms.sort_unstable();
     }
     let mut hits_by_render: Vec<Vec<(Hit, Vec<u32>)>> = Vec::new();
-    for (ri, (rm, r)) in renders.iter().enumerate() {
-        let my_minors: Vec<u32> = if per_version { vec![*rm] } else { minors.to_vec() };
+    for (ri, (covered, r)) in renders.iter().enumerate() {
+        let my_minors: Vec<u32> = covered.clone();
         let mut hits: Vec<(Hit, Vec<u32>)> = Vec::new();
         // helm's per-file template checks.
         for (fi, file) in r.files.iter().enumerate() {
@@ -318,7 +342,8 @@ fn lint_scenario(
             }
             let _ = fi;
         }
-        if !per_version || ri == 0 {
+        {
+            let _ = ri;
             for (fi, line, msg) in &r.yaml_errors {
                 out.findings.push(place_file(&r.files[*fi], &sc.name, "template-yaml", Severity::Error, *line, msg.clone()));
             }
@@ -352,7 +377,7 @@ fn lint_scenario(
                 hits.push((Hit::new(rule, i, line, msg), ms));
             }
         }
-        if ri == renders.len() - 1 || per_version {
+        {
             let mut plain = Vec::new();
             for i in 0..r.objects.len() {
                 policy::check(&r.objects, i, &req.namespace, &mut plain);
@@ -554,6 +579,14 @@ fn check_object(o: &Object, crds: &CrdSet, minor: u32) -> Vec<(&'static str, usi
     out
 }
 
+fn same_output(a: &Render, b: &Render) -> bool {
+    a.files.len() == b.files.len()
+        && a.files
+            .iter()
+            .zip(&b.files)
+            .all(|(x, y)| x.file == y.file && x.rendered == y.rendered)
+}
+
 fn render(req: &Request, chart: &Chart, user: &crate::engine::value::MapRef, minor: u32) -> Result<Render, String> {
     let kv = KubeVersion::parse(&format!("v1.{minor}.0"), 4)?;
     let ropts = RenderOptions {
@@ -570,9 +603,15 @@ fn render(req: &Request, chart: &Chart, user: &crate::engine::value::MapRef, min
         skip_schema_validation: false,
     };
     let prepared = prepare(chart, &ropts).map_err(|e| e.0)?;
+    // One seed and one clock for every render, so generated passwords and certificates do
+    // not make renders of different target versions differ.
+    static NOW: std::sync::OnceLock<chrono::DateTime<chrono::FixedOffset>> = std::sync::OnceLock::new();
+    let now = *NOW.get_or_init(|| chrono::Utc::now().fixed_offset());
     let eopts = ExecOptions {
         lint: true,
         helm_major: 4,
+        seed: Some(0x6c696e74),
+        now: Some(now),
         ..ExecOptions::default()
     };
     let rendered = crate::render::chart::render_prepared(&prepared, &eopts).map_err(|e| e.helm_message_for(4))?;
