@@ -708,3 +708,97 @@ mod tests {
         assert!(issues[0].message.contains("line 2"));
     }
 }
+
+/// Where this validator and the `kubernetes-validate` reference (1.37.0, `--strict`) disagree,
+/// the API server sides with us. Each case records what kubernetes-validate printed for the
+/// same document (checked with `kubernetes-validate --strict -k 1.33.0`) and why the API server
+/// rejects it.
+#[cfg(test)]
+mod reference_disagreements {
+    use super::*;
+    use crate::engine::yaml::parse_nodes;
+    use crate::lint::schema::store;
+
+    fn issues(doc: &str) -> Vec<Issue> {
+        let d = &parse_nodes(doc).unwrap()[0];
+        let v = store::version(33).unwrap();
+        let api = crate::lint::objects::str_at(d, &["apiVersion"]).unwrap();
+        let kind = crate::lint::objects::str_at(d, &["kind"]).unwrap();
+        let root = v.lookup(api, kind).unwrap();
+        Validator::new(v.graph()).validate(d, root)
+    }
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      containers:\n        - name: a\n          image: a:1\n";
+
+    #[test]
+    fn quantity_strings_must_parse() {
+        // kubernetes-validate: "passed" (Quantity is any string). The API server decodes
+        // quantities with resource.ParseQuantity, which rejects "64MB" ("quantities must match
+        // the regular expression").
+        let doc = format!("{DEPLOY}          resources:\n            requests:\n              memory: 64MB\n");
+        let is = issues(&doc);
+        assert_eq!(is.len(), 1, "{is:?}");
+        assert_eq!(is[0].kind, IssueKind::InvalidValue);
+        assert_eq!(is[0].line, 17);
+        let ok = format!("{DEPLOY}          resources:\n            requests:\n              memory: 64M\n              cpu: 0.5\n");
+        assert!(issues(&ok).is_empty());
+    }
+
+    #[test]
+    fn int32_fields_are_range_checked() {
+        // kubernetes-validate: "passed" (format int32 is not asserted). The API server cannot
+        // decode 3000000000 into the int32 `replicas`.
+        let doc = DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: 3000000000\n  selector");
+        let is = issues(&doc);
+        assert_eq!(is.len(), 1, "{is:?}");
+        assert_eq!(is[0].kind, IssueKind::InvalidValue);
+        assert!(issues(&DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: 2147483647\n  selector")).is_empty());
+    }
+
+    #[test]
+    fn secret_data_must_be_base64() {
+        // kubernetes-validate: "passed" (format byte is not asserted). Secret.data is []byte,
+        // which encoding/json decodes from standard base64, so "hunter2!" is rejected.
+        let is = issues("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: hunter2!\n");
+        assert_eq!(is.len(), 1, "{is:?}");
+        assert_eq!(is[0].kind, IssueKind::InvalidValue);
+        assert!(issues("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: aHVudGVyMg==\n").is_empty());
+    }
+
+    #[test]
+    fn times_must_be_rfc3339() {
+        // kubernetes-validate: "passed" (format date-time is not asserted). metav1.Time
+        // unmarshals with time.Parse(RFC3339).
+        let is = issues("apiVersion: v1\nkind: Event\nmetadata:\n  name: e\ninvolvedObject: {kind: Pod, name: p}\nfirstTimestamp: yesterday\n");
+        assert_eq!(is.len(), 1, "{is:?}");
+        assert_eq!(is[0].kind, IssueKind::InvalidValue);
+    }
+
+    #[test]
+    fn null_is_absent_not_a_type_error() {
+        // kubernetes-validate: "spec.template.spec.containers: None is not of type 'array'".
+        // The API server decodes null as an absent field, so the real problem is the missing
+        // required `containers`, which is what we report (on the pod spec).
+        let doc = DEPLOY.replace("      containers:\n        - name: a\n          image: a:1\n", "      containers: null\n");
+        let is = issues(&doc);
+        assert_eq!(is.len(), 1, "{is:?}");
+        assert_eq!(is[0].kind, IssueKind::Required);
+        // And null for an optional field is fine.
+        assert!(issues(&DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: null\n  selector")).is_empty());
+    }
+
+    #[test]
+    fn agreements() {
+        // Both reject: YAML 1.1 `yes` is a boolean where a string is required
+        // (kubernetes-validate: "data.enabled: True is not of type 'string', 'null'").
+        let is = issues("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  enabled: yes\n");
+        assert_eq!(is[0].kind, IssueKind::WrongType);
+        // Both accept int-or-string ports either way, and reject floats there.
+        let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    - port: 80\n      targetPort: ";
+        assert!(issues(&format!("{svc}http\n")).is_empty());
+        assert!(issues(&format!("{svc}8080\n")).is_empty());
+        assert_eq!(issues(&format!("{svc}80.5\n"))[0].kind, IssueKind::WrongType);
+        // Unknown fields, strictly.
+        assert_eq!(issues(&format!("{DEPLOY}          imagePullPolcy: Always\n"))[0].kind, IssueKind::UnknownField);
+    }
+}
