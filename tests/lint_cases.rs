@@ -22,14 +22,17 @@ struct Wrapper {
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
-    let expect_text = std::fs::read_to_string(dir.join("expect.yaml")).map_err(|e| e.to_string())?;
+    let expect_text =
+        std::fs::read_to_string(dir.join("expect.yaml")).map_err(|e| e.to_string())?;
     let v = charttest::engine::yaml::parse(&expect_text).map_err(|e| e.to_string())?;
     let expect = charttest::chart::schema::to_json(&v);
     let mut argv: Vec<String> = vec!["lint".into(), dir.display().to_string()];
     if let Some(a) = expect.get("args").and_then(|a| a.as_array()) {
         argv.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
     }
-    let mut args = Wrapper::try_parse_from(&argv).map_err(|e| e.to_string())?.args;
+    let mut args = Wrapper::try_parse_from(&argv)
+        .map_err(|e| e.to_string())?
+        .args;
     args.output = Format::Json;
     args.color = Color::Never;
     let out = charttest::cli::lint::run(&args);
@@ -44,7 +47,10 @@ fn run_case(dir: &Path) -> Result<(), String> {
             rule: f["rule"].as_str().unwrap_or("").into(),
             file: f["file"].as_str().unwrap_or("").into(),
             line: f["line"].as_f64().unwrap_or(0.0) as u64,
-            scenario: f.get("scenario").and_then(|s| s.as_str()).map(str::to_string),
+            scenario: f
+                .get("scenario")
+                .and_then(|s| s.as_str())
+                .map(str::to_string),
         })
         .collect();
     let any_scenario = want.iter().all(|k| k.scenario.is_none());
@@ -72,19 +78,28 @@ fn run_case(dir: &Path) -> Result<(), String> {
             out.stdout
         ));
     }
-    let want_exit = expect.get("exit").and_then(|e| e.as_f64()).map(|e| e as i64).unwrap_or_else(|| {
-        let errors = got
-            .as_array()
-            .map(|a| a.iter().any(|f| f["severity"] == "error"))
-            .unwrap_or(false);
-        i64::from(errors)
-    });
+    let want_exit = expect
+        .get("exit")
+        .and_then(|e| e.as_f64())
+        .map(|e| e as i64)
+        .unwrap_or_else(|| {
+            let errors = got
+                .as_array()
+                .map(|a| a.iter().any(|f| f["severity"] == "error"))
+                .unwrap_or(false);
+            i64::from(errors)
+        });
     if i64::from(out.exit) != want_exit {
-        return Err(format!("exit {} (want {want_exit}); stderr: {}", out.exit, out.stderr));
+        return Err(format!(
+            "exit {} (want {want_exit}); stderr: {}",
+            out.exit, out.stderr
+        ));
     }
     // Every finding carries the JSON fields the README documents.
     for f in got.as_array().cloned().unwrap_or_default() {
-        for key in ["rule", "severity", "scenario", "file", "line", "kind", "name", "message"] {
+        for key in [
+            "rule", "severity", "scenario", "file", "line", "kind", "name", "message",
+        ] {
             if f.get(key).is_none() {
                 return Err(format!("finding without {key}: {f}"));
             }
@@ -106,7 +121,10 @@ fn lint_cases() {
     let mut failures = Vec::new();
     for d in &dirs {
         if let Err(e) = run_case(d) {
-            failures.push(format!("{}: {e}", d.file_name().unwrap_or_default().to_string_lossy()));
+            failures.push(format!(
+                "{}: {e}",
+                d.file_name().unwrap_or_default().to_string_lossy()
+            ));
         }
     }
     assert!(

@@ -38,7 +38,12 @@ fn corpus_charts_have_no_errors() {
             .filter(|f| f["severity"] == "error")
             .collect();
         if out.exit != 0 || !errors.is_empty() {
-            bad.push(format!("{}: exit {} {errors:#?} {}", c.display(), out.exit, out.stderr));
+            bad.push(format!(
+                "{}: exit {} {errors:#?} {}",
+                c.display(),
+                out.exit,
+                out.stderr
+            ));
         }
     }
     assert!(charts.len() >= 10, "corpus has {} charts", charts.len());

@@ -94,7 +94,9 @@ pub fn parse_versions(specs: &[String]) -> Result<Vec<u32>, String> {
         let major = parts.next().unwrap_or("");
         let minor = parts.next().unwrap_or("");
         if major != "1" {
-            return Err(format!("invalid kube version {s:?}: expected 1.MINOR, e.g. 1.29"));
+            return Err(format!(
+                "invalid kube version {s:?}: expected 1.MINOR, e.g. 1.29"
+            ));
         }
         let digits: String = minor.chars().take_while(|c| c.is_ascii_digit()).collect();
         let m: u32 = digits
@@ -132,7 +134,13 @@ pub fn parse_versions(specs: &[String]) -> Result<Vec<u32>, String> {
 fn rules_table() -> String {
     let mut s = String::new();
     for r in RULES {
-        s.push_str(&format!("{:<24} {:<10} {:<8} {}\n", r.id, r.family, r.severity.as_str(), r.summary));
+        s.push_str(&format!(
+            "{:<24} {:<10} {:<8} {}\n",
+            r.id,
+            r.family,
+            r.severity.as_str(),
+            r.summary
+        ));
     }
     s
 }
@@ -153,7 +161,10 @@ pub fn run(args: &LintArgs) -> Outcome {
         } else {
             ""
         };
-        return usage(format!("chart directory {} does not exist{hint}", args.chart));
+        return usage(format!(
+            "chart directory {} does not exist{hint}",
+            args.chart
+        ));
     }
     let cfg: LintConfig = match config::locate(chart_dir, args.config.as_deref()) {
         Some(p) => match config::load(&p) {
@@ -206,6 +217,7 @@ pub fn run(args: &LintArgs) -> Outcome {
         minors,
         config: cfg,
         namespace,
+        parsed: Default::default(),
     };
     let report = match run::run(&req) {
         Ok(r) => r,
@@ -232,7 +244,11 @@ pub fn run(args: &LintArgs) -> Outcome {
             stderr.push_str(&gh);
         }
     }
-    let threshold = if strict { Severity::Warning } else { Severity::Error };
+    let threshold = if strict {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     let exit = if report.render_failed {
         2
     } else if report.findings.iter().any(|f| f.severity >= threshold) {

@@ -101,9 +101,9 @@ pub struct External {
 
 /// Whether `name` matches any of `patterns` (exact or glob).
 pub fn matches_any(patterns: &[String], name: &str) -> bool {
-    patterns.iter().any(|p| {
-        p == name || Glob::compile(p).is_some_and(|g| g.matches(name))
-    })
+    patterns
+        .iter()
+        .any(|p| p == name || Glob::compile(p).is_some_and(|g| g.matches(name)))
 }
 
 impl LintConfig {
@@ -150,8 +150,12 @@ impl LintConfig {
         self.suppress.iter().any(|s| {
             s.rule == f.rule
                 && s.kind.as_ref().is_none_or(|k| k == &f.kind)
-                && s.name.as_ref().is_none_or(|n| matches_any(std::slice::from_ref(n), &f.name))
-                && s.file.as_ref().is_none_or(|p| matches_any(std::slice::from_ref(p), &f.file))
+                && s.name
+                    .as_ref()
+                    .is_none_or(|n| matches_any(std::slice::from_ref(n), &f.name))
+                && s.file
+                    .as_ref()
+                    .is_none_or(|p| matches_any(std::slice::from_ref(p), &f.file))
                 && s.scenario.as_ref().is_none_or(|sc| sc == &f.scenario)
         })
     }
@@ -221,8 +225,12 @@ mod tests {
 
     #[test]
     fn rejects_typos() {
-        assert!(parse("lint:\n  disabled: [probes]\n").unwrap_err().contains("unknown field"));
-        assert!(parse("lint:\n  disable: [probez]\n").unwrap_err().contains("unknown rule"));
+        assert!(parse("lint:\n  disabled: [probes]\n")
+            .unwrap_err()
+            .contains("unknown field"));
+        assert!(parse("lint:\n  disable: [probez]\n")
+            .unwrap_err()
+            .contains("unknown rule"));
         assert!(parse("lint:\n  severity: {probes: fatal}\n").is_err());
     }
 }

@@ -58,7 +58,13 @@ pub struct Finding {
 
 impl Finding {
     /// A chart-level finding (no object).
-    pub fn chart(rule: &str, severity: Severity, file: &str, line: usize, message: String) -> Finding {
+    pub fn chart(
+        rule: &str,
+        severity: Severity,
+        file: &str,
+        line: usize,
+        message: String,
+    ) -> Finding {
         Finding {
             rule: rule.into(),
             severity,

@@ -35,7 +35,11 @@ fn is_url(s: &str) -> bool {
     if s.is_empty() || s.len() >= 2083 || s.starts_with('.') || s.contains(' ') {
         return false;
     }
-    let with_scheme = if s.contains("://") { s.to_string() } else { format!("http://{s}") };
+    let with_scheme = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("http://{s}")
+    };
     url::Url::parse(&with_scheme).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()))
 }
 
@@ -61,9 +65,23 @@ fn is_strict_semver(s: &str) -> bool {
 }
 
 const METADATA_KEYS: &[&str] = &[
-    "name", "home", "sources", "version", "description", "keywords", "maintainers", "icon",
-    "apiVersion", "condition", "tags", "appVersion", "deprecated", "annotations", "kubeVersion",
-    "dependencies", "type",
+    "name",
+    "home",
+    "sources",
+    "version",
+    "description",
+    "keywords",
+    "maintainers",
+    "icon",
+    "apiVersion",
+    "condition",
+    "tags",
+    "appVersion",
+    "deprecated",
+    "annotations",
+    "kubeVersion",
+    "dependencies",
+    "type",
 ];
 
 /// helm's `rules.Chartfile`, each finding placed on the line of the key it is about.
@@ -76,11 +94,19 @@ pub fn chartfile(dir: &Path) -> Vec<Finding> {
     if let Some(root) = root {
         for f in &mut out {
             let key = [
-                ("name", "name "), ("name", "chart name"), ("apiVersion", "apiVersion"),
-                ("version", "version"), ("appVersion", "appVersion"), ("maintainers", "a maintainer"),
-                ("maintainers", "each maintainer"), ("maintainers", "invalid email"),
-                ("maintainers", "invalid url"), ("sources", "invalid source"),
-                ("icon", "invalid icon"), ("type", "chart type"), ("dependencies", "dependencies are"),
+                ("name", "name "),
+                ("name", "chart name"),
+                ("apiVersion", "apiVersion"),
+                ("version", "version"),
+                ("appVersion", "appVersion"),
+                ("maintainers", "a maintainer"),
+                ("maintainers", "each maintainer"),
+                ("maintainers", "invalid email"),
+                ("maintainers", "invalid url"),
+                ("sources", "invalid source"),
+                ("icon", "invalid icon"),
+                ("type", "chart type"),
+                ("dependencies", "dependencies are"),
             ]
             .iter()
             .find(|(_, prefix)| f.message.starts_with(prefix))
@@ -107,31 +133,53 @@ fn chartfile_rules(dir: &Path) -> Vec<Finding> {
     let rule = "chart-yaml";
     let path = dir.join(file);
     if path.is_dir() {
-        out.push(f(rule, Severity::Error, file, "should be a file, not a directory"));
+        out.push(f(
+            rule,
+            Severity::Error,
+            file,
+            "should be a file, not a directory",
+        ));
     }
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()).join(file);
+            let abs = std::fs::canonicalize(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .join(file);
             let why = if e.kind() == std::io::ErrorKind::NotFound {
                 "no such file or directory".to_string()
             } else {
                 e.to_string()
             };
-            out.push(f(rule, Severity::Error, file, format!("unable to parse YAML\n\topen {}: {why}", abs.display())));
+            out.push(f(
+                rule,
+                Severity::Error,
+                file,
+                format!("unable to parse YAML\n\topen {}: {why}", abs.display()),
+            ));
             return out;
         }
     };
     let v = match crate::engine::yaml::parse(&text) {
         Ok(v) => v,
         Err(e) => {
-            out.push(f(rule, Severity::Error, file, format!("unable to parse YAML\n\t{e}")));
+            out.push(f(
+                rule,
+                Severity::Error,
+                file,
+                format!("unable to parse YAML\n\t{e}"),
+            ));
             return out;
         }
     };
     let mut md = Metadata::default();
     if let Err(e) = md.decode_onto(&v) {
-        out.push(f(rule, Severity::Error, file, format!("unable to parse YAML\n\t{e}")));
+        out.push(f(
+            rule,
+            Severity::Error,
+            file,
+            format!("unable to parse YAML\n\t{e}"),
+        ));
         return out;
     }
     let map = match &v {
@@ -160,13 +208,18 @@ fn chartfile_rules(dir: &Path) -> Vec<Finding> {
     if md.api_version.is_empty() {
         err("apiVersion is required. The value must be either \"v1\" or \"v2\"".into());
     } else if md.api_version != "v1" && md.api_version != "v2" {
-        err(format!("apiVersion '{}' is not valid. The value must be either \"v1\" or \"v2\"", md.api_version));
+        err(format!(
+            "apiVersion '{}' is not valid. The value must be either \"v1\" or \"v2\"",
+            md.api_version
+        ));
     }
     for key in ["version", "appVersion"] {
         if let Some(val) = map.as_ref().and_then(|m| m.get(key)) {
             let t = go_type(&val);
             if t != "string" {
-                err(format!("{key} should be of type string but it's of type {t}"));
+                err(format!(
+                    "{key} should be of type string but it's of type {t}"
+                ));
             }
         }
     }
@@ -175,7 +228,10 @@ fn chartfile_rules(dir: &Path) -> Vec<Finding> {
     } else if Version::parse(&md.version).is_err() {
         err(format!("version '{}' is not a valid SemVer", md.version));
     } else if !constraint_matches(">0.0.0-0", &md.version) {
-        err(format!("version {} is less than or equal to 0.0.0-0", md.version));
+        err(format!(
+            "version {} is less than or equal to 0.0.0-0",
+            md.version
+        ));
     }
     if let Some(ms) = &md.maintainers {
         for m in ms {
@@ -189,11 +245,17 @@ fn chartfile_rules(dir: &Path) -> Vec<Finding> {
                     break;
                 }
                 Some(m) if !m.email.is_empty() && !is_email(&m.email) => {
-                    err(format!("invalid email '{}' for maintainer '{}'", m.email, m.name));
+                    err(format!(
+                        "invalid email '{}' for maintainer '{}'",
+                        m.email, m.name
+                    ));
                     break;
                 }
                 Some(m) if !m.url.is_empty() && !is_url(&m.url) => {
-                    err(format!("invalid url '{}' for maintainer '{}'", m.url, m.name));
+                    err(format!(
+                        "invalid url '{}' for maintainer '{}'",
+                        m.url, m.name
+                    ));
                     break;
                 }
                 _ => {}
@@ -208,16 +270,34 @@ fn chartfile_rules(dir: &Path) -> Vec<Finding> {
     if md.icon.is_empty() {
         out.push(f(rule, Severity::Info, file, "icon is recommended"));
     } else if !is_request_url(&md.icon) {
-        out.push(f(rule, Severity::Error, file, format!("invalid icon URL '{}'", md.icon)));
+        out.push(f(
+            rule,
+            Severity::Error,
+            file,
+            format!("invalid icon URL '{}'", md.icon),
+        ));
     }
     if !md.chart_type.is_empty() && md.api_version != "v2" {
-        out.push(f(rule, Severity::Error, file, format!("chart type is not valid in apiVersion '{}'. It is valid in apiVersion 'v2'", md.api_version)));
+        out.push(f(
+            rule,
+            Severity::Error,
+            file,
+            format!(
+                "chart type is not valid in apiVersion '{}'. It is valid in apiVersion 'v2'",
+                md.api_version
+            ),
+        ));
     }
     if md.dependencies.as_ref().is_some_and(|d| !d.is_empty()) && md.api_version != "v2" {
         out.push(f(rule, Severity::Error, file, format!("dependencies are not valid in the Chart file with apiVersion '{}'. They are valid in apiVersion 'v2'", md.api_version)));
     }
     if !is_strict_semver(&md.version) {
-        out.push(f(rule, Severity::Warning, file, format!("version '{}' is not a valid SemVerV2", md.version)));
+        out.push(f(
+            rule,
+            Severity::Warning,
+            file,
+            format!("version '{}' is not a valid SemVerV2", md.version),
+        ));
     }
     out
 }
@@ -227,13 +307,26 @@ fn chartfile_rules(dir: &Path) -> Vec<Finding> {
 pub fn values_file(dir: &Path) -> (bool, Vec<Finding>) {
     let p = dir.join("values.yaml");
     let Ok(text) = std::fs::read_to_string(&p) else {
-        return (false, vec![f("values", Severity::Info, "values.yaml", "file does not exist")]);
+        return (
+            false,
+            vec![f(
+                "values",
+                Severity::Info,
+                "values.yaml",
+                "file does not exist",
+            )],
+        );
     };
     match crate::chart::load::load_values(&text) {
         Ok(_) => (true, Vec::new()),
         Err(e) => (
             false,
-            vec![f("values", Severity::Error, "values.yaml", format!("unable to parse YAML: {e}"))],
+            vec![f(
+                "values",
+                Severity::Error,
+                "values.yaml",
+                format!("unable to parse YAML: {e}"),
+            )],
         ),
     }
 }
@@ -242,10 +335,26 @@ pub fn values_file(dir: &Path) -> (bool, Vec<Finding>) {
 pub fn templates_dir(dir: &Path) -> (bool, Vec<Finding>) {
     let p = dir.join("templates");
     if !p.exists() {
-        return (false, vec![f("template-render", Severity::Warning, "templates/", "directory does not exist")]);
+        return (
+            false,
+            vec![f(
+                "template-render",
+                Severity::Warning,
+                "templates/",
+                "directory does not exist",
+            )],
+        );
     }
     if !p.is_dir() {
-        return (false, vec![f("template-render", Severity::Error, "templates/", "not a directory")]);
+        return (
+            false,
+            vec![f(
+                "template-render",
+                Severity::Error,
+                "templates/",
+                "not a directory",
+            )],
+        );
     }
     (true, Vec::new())
 }
@@ -283,18 +392,38 @@ pub fn dependencies(dir: &Path, chart: &Chart) -> Vec<Finding> {
         .filter(|p| !declared.iter().any(|d| d.name == *p))
         .collect();
     if !missing_meta.is_empty() {
-        out.push(f("dependencies", Severity::Error, "Chart.yaml", format!("chart metadata is missing these dependencies: {}", missing_meta.join(","))));
+        out.push(f(
+            "dependencies",
+            Severity::Error,
+            "Chart.yaml",
+            format!(
+                "chart metadata is missing these dependencies: {}",
+                missing_meta.join(",")
+            ),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     let mut shadow = Vec::new();
     for d in &declared {
-        let key = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let key = if d.alias.is_empty() {
+            &d.name
+        } else {
+            &d.alias
+        };
         if !seen.insert(key.clone()) {
             shadow.push(key.clone());
         }
     }
     if !shadow.is_empty() {
-        out.push(f("dependencies", Severity::Error, "Chart.yaml", format!("multiple dependencies with name or alias: {}", shadow.join(","))));
+        out.push(f(
+            "dependencies",
+            Severity::Error,
+            "Chart.yaml",
+            format!(
+                "multiple dependencies with name or alias: {}",
+                shadow.join(",")
+            ),
+        ));
     }
     let missing_dir: Vec<&str> = declared
         .iter()
@@ -302,7 +431,15 @@ pub fn dependencies(dir: &Path, chart: &Chart) -> Vec<Finding> {
         .map(|d| d.name.as_str())
         .collect();
     if !missing_dir.is_empty() {
-        out.push(f("dependencies", Severity::Warning, "Chart.yaml", format!("chart directory is missing these dependencies: {}", missing_dir.join(","))));
+        out.push(f(
+            "dependencies",
+            Severity::Warning,
+            "Chart.yaml",
+            format!(
+                "chart directory is missing these dependencies: {}",
+                missing_dir.join(",")
+            ),
+        ));
     }
     out
 }
@@ -323,18 +460,37 @@ pub fn crds(dir: &Path, chart: &Chart) -> Vec<Finding> {
         let docs = match crate::engine::yaml::parse_nodes(&text) {
             Ok(d) => d,
             Err(e) => {
-                out.push(f("crds", Severity::Error, &file.name, format!("unable to parse YAML: {e}")));
+                out.push(f(
+                    "crds",
+                    Severity::Error,
+                    &file.name,
+                    format!("unable to parse YAML: {e}"),
+                ));
                 return out;
             }
         };
         for d in docs {
-            let Some(o) = super::objects::Object::from_doc(0, d) else { continue };
+            let Some(o) = super::objects::Object::from_doc(0, d) else {
+                continue;
+            };
             let line = o.line();
             if !o.api_version.starts_with("apiextensions.k8s.io") {
-                out.push(Finding::chart("crds", Severity::Error, &file.name, line, "apiVersion is not in 'apiextensions.k8s.io'".into()));
+                out.push(Finding::chart(
+                    "crds",
+                    Severity::Error,
+                    &file.name,
+                    line,
+                    "apiVersion is not in 'apiextensions.k8s.io'".into(),
+                ));
             }
             if o.kind != "CustomResourceDefinition" {
-                out.push(Finding::chart("crds", Severity::Error, &file.name, line, "object kind is not 'CustomResourceDefinition'".into()));
+                out.push(Finding::chart(
+                    "crds",
+                    Severity::Error,
+                    &file.name,
+                    line,
+                    "object kind is not 'CustomResourceDefinition'".into(),
+                ));
             }
         }
     }
@@ -378,8 +534,9 @@ fn dns1123_subdomain(s: &str) -> Vec<String> {
     if s.len() > 253 {
         errs.push("must be no more than 253 characters".to_string());
     }
-    let re = regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-        .expect("static regex");
+    let re =
+        regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+            .expect("static regex");
     if !re.is_match(s) {
         errs.push("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into());
     }

@@ -98,7 +98,11 @@ impl Object {
     pub fn pod_template(&self) -> Option<&Node> {
         match self.kind.as_str() {
             "Pod" => Some(&self.node),
-            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job"
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
             | "ReplicationController" => get(&self.node, &["spec", "template"]),
             "CronJob" => get(&self.node, &["spec", "jobTemplate", "spec", "template"]),
             _ => None,
@@ -136,7 +140,10 @@ pub fn path_line(node: &Node, path: &[&str]) -> usize {
     let mut n = deref(node);
     let mut line = node.line;
     for k in path {
-        match entries(n).into_iter().find(|(key, _)| key.as_scalar() == Some(k)) {
+        match entries(n)
+            .into_iter()
+            .find(|(key, _)| key.as_scalar() == Some(k))
+        {
             Some((key, v)) => {
                 line = key.line;
                 n = v;

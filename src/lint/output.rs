@@ -53,11 +53,20 @@ pub fn human(report: &Report, chart: &str, color: bool) -> String {
         minor_ranges(&report.minors)
     );
     // Group identical findings across scenarios.
-    let mut groups: BTreeMap<(String, usize, String, String, String, String), (Severity, Vec<String>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<
+        (String, usize, String, String, String, String),
+        (Severity, Vec<String>),
+    > = BTreeMap::new();
     for f in &report.findings {
         let e = groups
-            .entry((f.file.clone(), f.line, f.rule.clone(), f.kind.clone(), f.name.clone(), f.message.clone()))
+            .entry((
+                f.file.clone(),
+                f.line,
+                f.rule.clone(),
+                f.kind.clone(),
+                f.name.clone(),
+                f.message.clone(),
+            ))
             .or_insert((f.severity, Vec::new()));
         if !f.scenario.is_empty() {
             e.1.push(f.scenario.clone());
@@ -73,13 +82,27 @@ pub fn human(report: &Report, chart: &str, color: bool) -> String {
                 .map(|t| t.lines().map(str::to_string).collect())
                 .unwrap_or_default();
         }
-        let obj = if kind.is_empty() { String::new() } else { format!("{kind}/{name}: ") };
-        let scen = if scenarios.is_empty() || scenarios.len() == report.scenarios.len() && report.scenarios.len() > 1 {
-            if scenarios.is_empty() { String::new() } else { " [all scenarios]".to_string() }
+        let obj = if kind.is_empty() {
+            String::new()
+        } else {
+            format!("{kind}/{name}: ")
+        };
+        let scen = if scenarios.is_empty()
+            || scenarios.len() == report.scenarios.len() && report.scenarios.len() > 1
+        {
+            if scenarios.is_empty() {
+                String::new()
+            } else {
+                " [all scenarios]".to_string()
+            }
         } else {
             format!(" [{}]", scenarios.join(", "))
         };
-        let loc = if *line > 0 { format!("{line:>4}") } else { "   -".to_string() };
+        let loc = if *line > 0 {
+            format!("{line:>4}")
+        } else {
+            "   -".to_string()
+        };
         let mut msg_lines = message.lines();
         let first = msg_lines.next().unwrap_or("");
         let _ = writeln!(
@@ -126,7 +149,11 @@ fn xml(s: &str) -> String {
 /// errors fail, info is skipped), and a passing case for a clean scenario.
 pub fn junit(report: &Report, chart: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let fails = report.findings.iter().filter(|f| f.severity >= Severity::Warning).count();
+    let fails = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .count();
     let _ = writeln!(
         out,
         "<testsuites name=\"posthog-charttest lint\" tests=\"{}\" failures=\"{fails}\">",
@@ -135,12 +162,23 @@ pub fn junit(report: &Report, chart: &str) -> String {
     let mut names: Vec<String> = vec![String::new()];
     names.extend(report.scenarios.iter().cloned());
     for sc in names {
-        let fs: Vec<&Finding> = report.findings.iter().filter(|f| f.scenario == sc).collect();
+        let fs: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.scenario == sc)
+            .collect();
         if sc.is_empty() && fs.is_empty() {
             continue;
         }
-        let suite = if sc.is_empty() { "chart".to_string() } else { sc.clone() };
-        let failures = fs.iter().filter(|f| f.severity >= Severity::Warning).count();
+        let suite = if sc.is_empty() {
+            "chart".to_string()
+        } else {
+            sc.clone()
+        };
+        let failures = fs
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .count();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
@@ -148,11 +186,20 @@ pub fn junit(report: &Report, chart: &str) -> String {
             fs.len().max(1)
         );
         if fs.is_empty() {
-            let _ = writeln!(out, "    <testcase classname=\"{}\" name=\"lint\"/>", xml(&suite));
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"lint\"/>",
+                xml(&suite)
+            );
         }
         for f in fs {
             let name = format!("{}:{} {}", repo_path(chart, &f.file), f.line, f.rule);
-            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\">", xml(&suite), xml(&name));
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\">",
+                xml(&suite),
+                xml(&name)
+            );
             let body = if f.kind.is_empty() {
                 f.message.clone()
             } else {
@@ -245,7 +292,10 @@ pub fn sarif(report: &Report, chart: &str) -> String {
 }
 
 fn gh_escape(s: &str, prop: bool) -> String {
-    let mut r = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut r = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     if prop {
         r = r.replace(':', "%3A").replace(',', "%2C");
     }

@@ -3,7 +3,9 @@
 use crate::engine::yaml::Node;
 
 use super::hit::Hit;
-use super::objects::{get, is_empty, items, key_line, path_line, scalar, str_at, string_map, Object};
+use super::objects::{
+    get, is_empty, items, key_line, path_line, scalar, str_at, string_map, Object,
+};
 use super::schema::validate::{to_json, Scalar};
 use super::selector::Selector;
 
@@ -30,7 +32,11 @@ fn containers(spec: &Node) -> Vec<(bool, &Node)> {
         .into_iter()
         .map(|c| (true, c))
         .collect();
-    v.extend(items(get(spec, &["containers"])).into_iter().map(|c| (false, c)));
+    v.extend(
+        items(get(spec, &["containers"]))
+            .into_iter()
+            .map(|c| (false, c)),
+    );
     v
 }
 
@@ -78,7 +84,10 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
         ));
     }
     let Some(spec) = o.pod_spec() else { return };
-    let spec_line = o.pod_template().map(|t| path_line(t, &["spec"])).unwrap_or(o.line());
+    let spec_line = o
+        .pod_template()
+        .map(|t| path_line(t, &["spec"]))
+        .unwrap_or(o.line());
     for key in ["hostNetwork", "hostPID", "hostIPC"] {
         if is_true(get(spec, &[key])) {
             out.push(Hit::new(
@@ -96,7 +105,10 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
                     "docker-socket",
                     i,
                     path_line(v, &["hostPath", "path"]),
-                    format!("volume {:?} mounts the container runtime socket {p}", str_at(v, &["name"]).unwrap_or("?")),
+                    format!(
+                        "volume {:?} mounts the container runtime socket {p}",
+                        str_at(v, &["name"]).unwrap_or("?")
+                    ),
                 ));
             }
         }
@@ -122,8 +134,14 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
             out.push(Hit::new(
                 "privilege-escalation",
                 i,
-                if sc.is_some() { path_line(c, &["securityContext"]) } else { cl },
-                format!("{what} {name:?} does not set securityContext.allowPrivilegeEscalation: false"),
+                if sc.is_some() {
+                    path_line(c, &["securityContext"])
+                } else {
+                    cl
+                },
+                format!(
+                    "{what} {name:?} does not set securityContext.allowPrivilegeEscalation: false"
+                ),
             ));
         }
         let c_non_root = is_true(sc_get("runAsNonRoot"))
@@ -142,8 +160,14 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
             out.push(Hit::new(
                 "read-only-root-fs",
                 i,
-                if sc.is_some() { path_line(c, &["securityContext"]) } else { cl },
-                format!("{what} {name:?} does not set securityContext.readOnlyRootFilesystem: true"),
+                if sc.is_some() {
+                    path_line(c, &["securityContext"])
+                } else {
+                    cl
+                },
+                format!(
+                    "{what} {name:?} does not set securityContext.readOnlyRootFilesystem: true"
+                ),
             ));
         }
         if let Some(image) = str_at(c, &["image"]) {
@@ -161,7 +185,11 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
         }
         let res = get(c, &["resources"]);
         let mut missing = Vec::new();
-        for (sect, key) in [("requests", "cpu"), ("requests", "memory"), ("limits", "memory")] {
+        for (sect, key) in [
+            ("requests", "cpu"),
+            ("requests", "memory"),
+            ("limits", "memory"),
+        ] {
             if is_empty(res.and_then(|r| get(r, &[sect, key]))) {
                 missing.push(format!("resources.{sect}.{key}"));
             }
@@ -170,7 +198,11 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
             out.push(Hit::new(
                 "resources",
                 i,
-                if res.is_some() { path_line(c, &["resources"]) } else { cl },
+                if res.is_some() {
+                    path_line(c, &["resources"])
+                } else {
+                    cl
+                },
                 format!("{what} {name:?} does not set {}", missing.join(", ")),
             ));
         }
@@ -219,7 +251,10 @@ pub fn check(objs: &[Object], i: usize, default_ns: &str, out: &mut Vec<Hit>) {
                     "pdb",
                     i,
                     line,
-                    format!("{} runs {n} replicas but no PodDisruptionBudget selects its pods", o.kind),
+                    format!(
+                        "{} runs {n} replicas but no PodDisruptionBudget selects its pods",
+                        o.kind
+                    ),
                 ));
             }
             let anti = get(spec, &["affinity", "podAntiAffinity"]).is_some()

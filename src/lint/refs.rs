@@ -127,10 +127,20 @@ fn pod_refs(spec: &Node) -> Vec<Ref> {
     for v in items(get(spec, &["volumes"])) {
         let vname = str_at(v, &["name"]).unwrap_or("?").to_string();
         if !is_true(get(v, &["configMap", "optional"])) {
-            push("ConfigMap", v, &["configMap", "name"], format!("volume {vname:?}"));
+            push(
+                "ConfigMap",
+                v,
+                &["configMap", "name"],
+                format!("volume {vname:?}"),
+            );
         }
         if !is_true(get(v, &["secret", "optional"])) {
-            push("Secret", v, &["secret", "secretName"], format!("volume {vname:?}"));
+            push(
+                "Secret",
+                v,
+                &["secret", "secretName"],
+                format!("volume {vname:?}"),
+            );
         }
         push(
             "PersistentVolumeClaim",
@@ -140,10 +150,20 @@ fn pod_refs(spec: &Node) -> Vec<Ref> {
         );
         for s in items(get(v, &["projected", "sources"])) {
             if !is_true(get(s, &["configMap", "optional"])) {
-                push("ConfigMap", s, &["configMap", "name"], format!("projected volume {vname:?}"));
+                push(
+                    "ConfigMap",
+                    s,
+                    &["configMap", "name"],
+                    format!("projected volume {vname:?}"),
+                );
             }
             if !is_true(get(s, &["secret", "optional"])) {
-                push("Secret", s, &["secret", "name"], format!("projected volume {vname:?}"));
+                push(
+                    "Secret",
+                    s,
+                    &["secret", "name"],
+                    format!("projected volume {vname:?}"),
+                );
             }
         }
     }
@@ -154,26 +174,56 @@ fn pod_refs(spec: &Node) -> Vec<Ref> {
         for e in items(get(c, &["env"])) {
             let en = str_at(e, &["name"]).unwrap_or("?");
             if !is_true(get(e, &["valueFrom", "configMapKeyRef", "optional"])) {
-                push("ConfigMap", e, &["valueFrom", "configMapKeyRef", "name"], format!("env {en} of container {cn:?}"));
+                push(
+                    "ConfigMap",
+                    e,
+                    &["valueFrom", "configMapKeyRef", "name"],
+                    format!("env {en} of container {cn:?}"),
+                );
             }
             if !is_true(get(e, &["valueFrom", "secretKeyRef", "optional"])) {
-                push("Secret", e, &["valueFrom", "secretKeyRef", "name"], format!("env {en} of container {cn:?}"));
+                push(
+                    "Secret",
+                    e,
+                    &["valueFrom", "secretKeyRef", "name"],
+                    format!("env {en} of container {cn:?}"),
+                );
             }
         }
         for e in items(get(c, &["envFrom"])) {
             if !is_true(get(e, &["configMapRef", "optional"])) {
-                push("ConfigMap", e, &["configMapRef", "name"], format!("envFrom of container {cn:?}"));
+                push(
+                    "ConfigMap",
+                    e,
+                    &["configMapRef", "name"],
+                    format!("envFrom of container {cn:?}"),
+                );
             }
             if !is_true(get(e, &["secretRef", "optional"])) {
-                push("Secret", e, &["secretRef", "name"], format!("envFrom of container {cn:?}"));
+                push(
+                    "Secret",
+                    e,
+                    &["secretRef", "name"],
+                    format!("envFrom of container {cn:?}"),
+                );
             }
         }
     }
     for s in items(get(spec, &["imagePullSecrets"])) {
         push("Secret", s, &["name"], "imagePullSecrets".into());
     }
-    push("ServiceAccount", spec, &["serviceAccountName"], "serviceAccountName".into());
-    push("PriorityClass", spec, &["priorityClassName"], "priorityClassName".into());
+    push(
+        "ServiceAccount",
+        spec,
+        &["serviceAccountName"],
+        "serviceAccountName".into(),
+    );
+    push(
+        "PriorityClass",
+        spec,
+        &["priorityClassName"],
+        "priorityClassName".into(),
+    );
     out
 }
 
@@ -193,7 +243,11 @@ pub fn check(objs: &[Object], default_ns: &str, ext: &External, out: &mut Vec<Hi
         let group = o.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
         let key = (format!("{group}/{}", o.kind), ns.clone(), o.name.clone());
         if let Some(&first) = seen.get(&key) {
-            let where_ = if ns.is_empty() { o.name.clone() } else { format!("{ns}/{}", o.name) };
+            let where_ = if ns.is_empty() {
+                o.name.clone()
+            } else {
+                format!("{ns}/{}", o.name)
+            };
             out.push(Hit::new(
                 "duplicate-object",
                 i,
@@ -299,7 +353,14 @@ pub fn check(objs: &[Object], default_ns: &str, ext: &External, out: &mut Vec<Hi
     }
 }
 
-fn check_ingress(objs: &[Object], i: usize, ns: &str, default_ns: &str, ext: &External, out: &mut Vec<Hit>) {
+fn check_ingress(
+    objs: &[Object],
+    i: usize,
+    ns: &str,
+    default_ns: &str,
+    ext: &External,
+    out: &mut Vec<Hit>,
+) {
     let o = &objs[i];
     let mut backends: Vec<&Node> = Vec::new();
     for key in ["defaultBackend", "backend"] {
@@ -321,10 +382,15 @@ fn check_ingress(objs: &[Object], i: usize, ns: &str, default_ns: &str, ext: &Ex
                 (
                     str_at(b, &["service", "name"]),
                     &["service", "name"],
-                    get(b, &["service", "port"]).and_then(|p| get(p, &["number"]).or_else(|| get(p, &["name"]))),
+                    get(b, &["service", "port"])
+                        .and_then(|p| get(p, &["number"]).or_else(|| get(p, &["name"]))),
                 )
             } else {
-                (str_at(b, &["serviceName"]), &["serviceName"], get(b, &["servicePort"]))
+                (
+                    str_at(b, &["serviceName"]),
+                    &["serviceName"],
+                    get(b, &["servicePort"]),
+                )
             };
         let Some(name) = name else { continue };
         let line = path_line(b, name_path);
@@ -343,7 +409,9 @@ fn check_ingress(objs: &[Object], i: usize, ns: &str, default_ns: &str, ext: &Ex
             ));
             continue;
         };
-        let Some(port) = port.and_then(scalar) else { continue };
+        let Some(port) = port.and_then(scalar) else {
+            continue;
+        };
         let ports = items(get(&svc.node, &["spec", "ports"]));
         let ok = match port {
             Scalar::Int(n) => ports

@@ -38,7 +38,7 @@ pub struct Scenario {
 }
 
 /// What to lint.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Request {
     /// The chart directory.
     pub chart_dir: PathBuf,
@@ -50,7 +50,14 @@ pub struct Request {
     pub config: LintConfig,
     /// Release namespace.
     pub namespace: String,
+    /// Parsed template sets, by the names of their files in helm's order.
+    pub parsed: ParsedCache,
 }
+
+/// Template sets parsed so far, shared by the scenarios of a run.
+pub type ParsedCache = std::sync::Arc<
+    parking_lot::Mutex<HashMap<Vec<String>, std::sync::Arc<crate::engine::TemplateSet>>>,
+>;
 
 /// The result of a run.
 #[derive(Clone, Debug, Default)]
@@ -69,7 +76,10 @@ pub struct Report {
 
 /// Finds the scenarios of a chart: every `<dir>/*-values.yaml` (ct's convention) when `dir` is
 /// `ci` by default, or every `.yaml`/`.yml` file of an explicit directory.
-pub fn discover_scenarios(chart_dir: &Path, values_dir: Option<&Path>) -> Result<Vec<Scenario>, String> {
+pub fn discover_scenarios(
+    chart_dir: &Path,
+    values_dir: Option<&Path>,
+) -> Result<Vec<Scenario>, String> {
     let (dir, any_yaml) = match values_dir {
         Some(d) => (d.to_path_buf(), true),
         None => (chart_dir.join("ci"), false),
@@ -97,7 +107,11 @@ pub fn discover_scenarios(chart_dir: &Path, values_dir: Option<&Path>) -> Result
     let mut out = Vec::new();
     for p in names {
         let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let file = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let file = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         let name = file
             .trim_end_matches(".yaml")
             .trim_end_matches(".yml")
@@ -141,7 +155,13 @@ pub fn run(req: &Request) -> Result<Report, String> {
         Ok(c) => c,
         Err(e) if dir.join("Chart.yaml").is_file() => {
             // helm lint reports a chart that does not load under templates/ and goes on.
-            findings.push(Finding::chart("template-render", Severity::Error, "templates/", 0, e.0));
+            findings.push(Finding::chart(
+                "template-render",
+                Severity::Error,
+                "templates/",
+                0,
+                e.0,
+            ));
             findings.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
             return Ok(Report {
                 findings,
@@ -174,7 +194,8 @@ pub fn run(req: &Request) -> Result<Report, String> {
     };
     let per_version = chart_mentions_kube_version(&chart);
     let next = AtomicUsize::new(0);
-    let results: parking_lot::Mutex<Vec<(usize, ScenarioResult)>> = parking_lot::Mutex::new(Vec::new());
+    let results: parking_lot::Mutex<Vec<(usize, ScenarioResult)>> =
+        parking_lot::Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -187,7 +208,15 @@ pub fn run(req: &Request) -> Result<Report, String> {
                 if i >= scenarios.len() {
                     break;
                 }
-                let r = lint_scenario(req, &chart, &scenarios[i], &minors, per_version, values_ok, templates_ok);
+                let r = lint_scenario(
+                    req,
+                    &chart,
+                    &scenarios[i],
+                    &minors,
+                    per_version,
+                    values_ok,
+                    templates_ok,
+                );
                 results.lock().push((i, r));
             });
         }
@@ -212,8 +241,20 @@ pub fn run(req: &Request) -> Result<Report, String> {
         }
     }
     findings.sort_by(|a, b| {
-        (a.file.as_str(), a.line, a.rule.as_str(), a.scenario.as_str(), a.message.as_str())
-            .cmp(&(b.file.as_str(), b.line, b.rule.as_str(), b.scenario.as_str(), b.message.as_str()))
+        (
+            a.file.as_str(),
+            a.line,
+            a.rule.as_str(),
+            a.scenario.as_str(),
+            a.message.as_str(),
+        )
+            .cmp(&(
+                b.file.as_str(),
+                b.line,
+                b.rule.as_str(),
+                b.scenario.as_str(),
+                b.message.as_str(),
+            ))
     });
     findings.dedup();
     Ok(Report {
@@ -283,7 +324,13 @@ fn lint_scenario(
                 let defaults = crate::chart::values::copy_map(&chart.values_map());
                 crate::chart::values::coalesce_tables(&merged, &defaults, false);
                 if let Err(e) = crate::chart::schema::validate_single(&merged, schema, 4) {
-                    let mut f = Finding::chart("values", Severity::Error, "values.yaml", 0, e.trim_end().to_string());
+                    let mut f = Finding::chart(
+                        "values",
+                        Severity::Error,
+                        "values.yaml",
+                        0,
+                        e.trim_end().to_string(),
+                    );
                     f.scenario = sc.name.clone();
                     out.findings.push(f);
                 }
@@ -338,23 +385,48 @@ fn lint_scenario(
         // helm's per-file template checks.
         for (fi, file) in r.files.iter().enumerate() {
             if let Some((line, msg)) = helm::top_indent(&file.rendered) {
-                out.findings.push(place_file(file, &sc.name, "template-indent", Severity::Warning, line, msg));
+                out.findings.push(place_file(
+                    file,
+                    &sc.name,
+                    "template-indent",
+                    Severity::Warning,
+                    line,
+                    msg,
+                ));
             }
             let _ = fi;
         }
         {
             let _ = ri;
             for (fi, line, msg) in &r.yaml_errors {
-                out.findings.push(place_file(&r.files[*fi], &sc.name, "template-yaml", Severity::Error, *line, msg.clone()));
+                out.findings.push(place_file(
+                    &r.files[*fi],
+                    &sc.name,
+                    "template-yaml",
+                    Severity::Error,
+                    *line,
+                    msg.clone(),
+                ));
             }
         }
         for (i, msg) in &r.crd_errors {
-            hits.push((Hit::new("schema-invalid-value", *i, r.objects[*i].line(), format!("CRD schema does not compile: {msg}")), Vec::new()));
+            hits.push((
+                Hit::new(
+                    "schema-invalid-value",
+                    *i,
+                    r.objects[*i].line(),
+                    format!("CRD schema does not compile: {msg}"),
+                ),
+                Vec::new(),
+            ));
         }
         for (i, o) in r.objects.iter().enumerate() {
             object_helm_rules(o, i, &mut hits);
             for issue in duplicate_keys(&o.node) {
-                hits.push((Hit::new("schema-duplicate-key", i, issue.line, issue.message), Vec::new()));
+                hits.push((
+                    Hit::new("schema-duplicate-key", i, issue.line, issue.message),
+                    Vec::new(),
+                ));
             }
             let mut per_minor: HashMap<(&'static str, usize, String), Vec<u32>> = HashMap::new();
             let mut order: Vec<(&'static str, usize, String)> = Vec::new();
@@ -404,7 +476,11 @@ fn lint_scenario(
                     .unwrap_or(0);
                 let fo = &r.objects[idx.min(r.objects.len() - 1)];
                 let ff = &r.files[fo.file];
-                let loc = format!("{}:{}", ff.file, ff.source_line(super::objects::path_line(&fo.node, &["metadata", "name"])));
+                let loc = format!(
+                    "{}:{}",
+                    ff.file,
+                    ff.source_line(super::objects::path_line(&fo.node, &["metadata", "name"]))
+                );
                 message = message.replace(&format!("#FIRST#{idx}"), &loc);
             }
             if !ms.is_empty() && ms.len() < minors.len() {
@@ -450,7 +526,14 @@ pub fn minor_ranges(ms: &[u32]) -> String {
     parts.join(", ")
 }
 
-fn place_file(file: &RenderedFile, scenario: &str, rule: &str, sev: Severity, rendered_line: usize, msg: String) -> Finding {
+fn place_file(
+    file: &RenderedFile,
+    scenario: &str,
+    rule: &str,
+    sev: Severity,
+    rendered_line: usize,
+    msg: String,
+) -> Finding {
     Finding {
         rule: rule.into(),
         severity: sev,
@@ -469,7 +552,10 @@ fn object_helm_rules(o: &Object, i: usize, hits: &mut Vec<(Hit, Vec<u32>)>) {
         let line = super::objects::path_line(&o.node, &["metadata", "name"]);
         hits.push((Hit::new("object-name", i, line, msg), Vec::new()));
     }
-    if matches!(o.kind.as_str(), "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet") {
+    if matches!(
+        o.kind.as_str(),
+        "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
+    ) {
         let sel = super::objects::get(&o.node, &["spec", "selector"]);
         let has = sel.is_some_and(|s| {
             super::objects::get(s, &["matchLabels"]).is_some()
@@ -482,7 +568,10 @@ fn object_helm_rules(o: &Object, i: usize, hits: &mut Vec<(Hit, Vec<u32>)>) {
                     "workload-selector",
                     i,
                     line,
-                    format!("a {} must contain matchLabels or matchExpressions, and {:?} does not", o.kind, o.name),
+                    format!(
+                        "a {} must contain matchLabels or matchExpressions, and {:?} does not",
+                        o.kind, o.name
+                    ),
                 ),
                 Vec::new(),
             ));
@@ -490,9 +579,17 @@ fn object_helm_rules(o: &Object, i: usize, hits: &mut Vec<(Hit, Vec<u32>)>) {
     }
     if o.kind == "List" {
         for it in super::objects::items(super::objects::get(&o.node, &["items"])) {
-            if super::objects::get(it, &["metadata", "annotations", "helm.sh/resource-policy"]).is_some() {
+            if super::objects::get(it, &["metadata", "annotations", "helm.sh/resource-policy"])
+                .is_some()
+            {
                 hits.push((
-                    Hit::new("list-annotations", i, it.line, "annotation 'helm.sh/resource-policy' within List objects are ignored".into()),
+                    Hit::new(
+                        "list-annotations",
+                        i,
+                        it.line,
+                        "annotation 'helm.sh/resource-policy' within List objects are ignored"
+                            .into(),
+                    ),
                     Vec::new(),
                 ));
                 break;
@@ -512,7 +609,11 @@ fn check_object(o: &Object, crds: &CrdSet, minor: u32) -> Vec<(&'static str, usi
         if o.kind.is_empty() {
             v.push("kind");
         }
-        out.push(("schema-required", o.node.line, format!("missing required field \"{}\"", v.join("\" and \""))));
+        out.push((
+            "schema-required",
+            o.node.line,
+            format!("missing required field \"{}\"", v.join("\" and \"")),
+        ));
         return out;
     }
     let line = super::objects::key_line(&o.node, "apiVersion").unwrap_or(o.node.line);
@@ -540,7 +641,9 @@ fn check_object(o: &Object, crds: &CrdSet, minor: u32) -> Vec<(&'static str, usi
             }
         }
     }
-    let Ok(vs) = store::version(minor) else { return out };
+    let Ok(vs) = store::version(minor) else {
+        return out;
+    };
     let issues = if let Some(root) = vs.lookup(&o.api_version, &o.kind) {
         Validator::new(vs.graph()).validate(&o.node, root)
     } else if let Some(c) = crd {
@@ -555,7 +658,12 @@ fn check_object(o: &Object, crds: &CrdSet, minor: u32) -> Vec<(&'static str, usi
             out.push((
                 "schema-invalid-value",
                 line,
-                format!("the chart's CRD for {} does not serve {} (it serves {})", o.kind, o.api_version, vs_list.join(", ")),
+                format!(
+                    "the chart's CRD for {} does not serve {} (it serves {})",
+                    o.kind,
+                    o.api_version,
+                    vs_list.join(", ")
+                ),
             ));
         } else if store::served_in(&o.api_version, &o.kind).is_empty() {
             out.push((
@@ -587,7 +695,12 @@ fn same_output(a: &Render, b: &Render) -> bool {
             .all(|(x, y)| x.file == y.file && x.rendered == y.rendered)
 }
 
-fn render(req: &Request, chart: &Chart, user: &crate::engine::value::MapRef, minor: u32) -> Result<Render, String> {
+fn render(
+    req: &Request,
+    chart: &Chart,
+    user: &crate::engine::value::MapRef,
+    minor: u32,
+) -> Result<Render, String> {
     let kv = KubeVersion::parse(&format!("v1.{minor}.0"), 4)?;
     let ropts = RenderOptions {
         helm_major: 4,
@@ -605,7 +718,8 @@ fn render(req: &Request, chart: &Chart, user: &crate::engine::value::MapRef, min
     let prepared = prepare(chart, &ropts).map_err(|e| e.0)?;
     // One seed and one clock for every render, so generated passwords and certificates do
     // not make renders of different target versions differ.
-    static NOW: std::sync::OnceLock<chrono::DateTime<chrono::FixedOffset>> = std::sync::OnceLock::new();
+    static NOW: std::sync::OnceLock<chrono::DateTime<chrono::FixedOffset>> =
+        std::sync::OnceLock::new();
     let now = *NOW.get_or_init(|| chrono::Utc::now().fixed_offset());
     let eopts = ExecOptions {
         lint: true,
@@ -614,9 +728,28 @@ fn render(req: &Request, chart: &Chart, user: &crate::engine::value::MapRef, min
         now: Some(now),
         ..ExecOptions::default()
     };
-    let rendered = crate::render::chart::render_prepared(&prepared, &eopts).map_err(|e| e.helm_message_for(4))?;
-    let sources: BTreeMap<&str, &std::sync::Arc<str>> =
-        prepared.units.iter().map(|u| (u.name.as_str(), &u.text)).collect();
+    // Templates are parsed once per distinct set of files (scenarios that enable the same
+    // subcharts share it) and executed per scenario and version.
+    let order = crate::render::chart::helm_order(&prepared.units);
+    let key: Vec<String> = order.iter().map(|u| u.name.clone()).collect();
+    let cached = req.parsed.lock().get(&key).cloned();
+    let set = match cached {
+        Some(s) => s,
+        None => {
+            let s = std::sync::Arc::new(
+                crate::render::chart::parse_units(&order, 4).map_err(|e| e.helm_message_for(4))?,
+            );
+            req.parsed.lock().insert(key, s.clone());
+            s
+        }
+    };
+    let rendered = crate::render::chart::execute_units(&set, &order, &eopts)
+        .map_err(|e| e.helm_message_for(4))?;
+    let sources: BTreeMap<&str, &std::sync::Arc<str>> = prepared
+        .units
+        .iter()
+        .map(|u| (u.name.as_str(), &u.text))
+        .collect();
     let prefix = format!("{}/", chart.name());
     let mut files = Vec::new();
     let mut objects = Vec::new();
@@ -638,7 +771,10 @@ fn render(req: &Request, chart: &Chart, user: &crate::engine::value::MapRef, min
             continue;
         }
         let rel = name.strip_prefix(&prefix).unwrap_or(name).to_string();
-        let template = sources.get(name.as_str()).map(|s| (*s).clone()).unwrap_or_else(|| "".into());
+        let template = sources
+            .get(name.as_str())
+            .map(|s| (*s).clone())
+            .unwrap_or_else(|| "".into());
         let file = RenderedFile {
             file: rel,
             template,

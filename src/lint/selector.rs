@@ -44,7 +44,12 @@ impl Selector {
 
     /// Whether `labels` satisfy the selector.
     pub fn matches(&self, labels: &[(String, String)]) -> bool {
-        let val = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+        let val = |k: &str| {
+            labels
+                .iter()
+                .find(|(lk, _)| lk == k)
+                .map(|(_, v)| v.as_str())
+        };
         self.labels.iter().all(|(k, v)| val(k) == Some(v))
             && self.exprs.iter().all(|(k, op, vs)| match op.as_str() {
                 "In" => val(k).is_some_and(|x| vs.iter().any(|v| v == x)),
@@ -57,7 +62,11 @@ impl Selector {
 
     /// The selector as `k=v,k2 in (a,b)` text.
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut parts: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         for (k, op, vs) in &self.exprs {
             parts.push(format!("{k} {op} ({})", vs.join(",")));
         }

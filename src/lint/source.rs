@@ -60,7 +60,11 @@ pub fn source_line(template: &str, rendered: &str, rendered_line: usize) -> usiz
     let parent_r = chain
         .len()
         .checked_sub(2)
-        .and_then(|_| r[doc_start_r..idx].iter().rposition(|l| *l == chain[last - 1]))
+        .and_then(|_| {
+            r[doc_start_r..idx]
+                .iter()
+                .rposition(|l| *l == chain[last - 1])
+        })
         .map(|p| p + doc_start_r)
         .unwrap_or(doc_start_r);
     for (ci, line) in chain.into_iter().enumerate() {
@@ -81,7 +85,8 @@ pub fn source_line(template: &str, rendered: &str, rendered_line: usize) -> usiz
         }
         let Some(tok) = token(line) else { continue };
         let want_indent = indent_of(line);
-        let hit = find_from(&t, pos, &tok, Some(want_indent)).or_else(|| find_from(&t, pos, &tok, None));
+        let hit =
+            find_from(&t, pos, &tok, Some(want_indent)).or_else(|| find_from(&t, pos, &tok, None));
         match hit {
             Some(i) => {
                 found = Some(i);

@@ -110,8 +110,7 @@ impl CrdSet {
 
     /// The declared version of `apiVersion`/`kind`.
     pub fn lookup(&self, api_version: &str, kind: &str) -> Option<&CrdVersion> {
-        self.kinds
-            .get(&(api_version.to_string(), kind.to_string()))
+        self.kinds.get(&(api_version.to_string(), kind.to_string()))
     }
 
     /// The apiVersions a CRD of this chart declares for the group of `api_version` and `kind`.

@@ -252,14 +252,22 @@ impl Graph {
         if obj.get("nullable").and_then(Json::as_bool) == Some(true) && n.types != 0 {
             n.types |= ty::NULL;
         }
-        if obj.get("x-kubernetes-int-or-string").and_then(Json::as_bool) == Some(true) {
+        if obj
+            .get("x-kubernetes-int-or-string")
+            .and_then(Json::as_bool)
+            == Some(true)
+        {
             n.types = ty::STRING | ty::INTEGER | (n.types & ty::NULL);
             n.format = Format::IntOrString;
         }
-        n.preserve_unknown =
-            obj.get("x-kubernetes-preserve-unknown-fields").and_then(Json::as_bool) == Some(true);
-        n.embedded_resource =
-            obj.get("x-kubernetes-embedded-resource").and_then(Json::as_bool) == Some(true);
+        n.preserve_unknown = obj
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Json::as_bool)
+            == Some(true);
+        n.embedded_resource = obj
+            .get("x-kubernetes-embedded-resource")
+            .and_then(Json::as_bool)
+            == Some(true);
         if let Some(Json::Object(props)) = obj.get("properties") {
             let mut v = Vec::with_capacity(props.len());
             for (k, s) in props {

@@ -70,7 +70,9 @@ mod tests {
 
     #[test]
     fn rejects_what_kubernetes_rejects() {
-        for q in ["", "1 Gi", "1GB", "100MiB", "1K", "abc", "Gi", ".", "1.2.3", " 1", "1e", "1gi"] {
+        for q in [
+            "", "1 Gi", "1GB", "100MiB", "1K", "abc", "Gi", ".", "1.2.3", " 1", "1e", "1gi",
+        ] {
             assert!(parse(q).is_err(), "{q}");
         }
     }

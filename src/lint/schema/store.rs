@@ -80,9 +80,7 @@ fn vendored() -> Result<&'static Vendored, String> {
 
 /// Where the embedded schemas come from (`kubernetes-validate 1.37.0`).
 pub fn source() -> String {
-    vendored()
-        .map(|v| v.source.clone())
-        .unwrap_or_else(|e| e)
+    vendored().map(|v| v.source.clone()).unwrap_or_else(|e| e)
 }
 
 /// The compiled schemas of one Kubernetes minor version.
@@ -208,7 +206,10 @@ mod tests {
             let v = version(minor).unwrap();
             assert!(v.serves("apps/v1", "Deployment"), "1.{minor}");
             assert!(v.serves("v1", "ConfigMap"), "1.{minor}");
-            assert!(!v.serves("policy/v1beta1", "PodDisruptionBudget"), "1.{minor}");
+            assert!(
+                !v.serves("policy/v1beta1", "PodDisruptionBudget"),
+                "1.{minor}"
+            );
         }
         assert!(version(24).is_err());
     }

@@ -266,7 +266,10 @@ impl<'g> Validator<'g> {
                 IssueKind::InvalidValue,
                 path,
                 at,
-                format!("{}: value matches none of the schemas in anyOf", display_path(&p)),
+                format!(
+                    "{}: value matches none of the schemas in anyOf",
+                    display_path(&p)
+                ),
             );
         }
         if !s.one_of.is_empty() && !self.branches_pass(node, &s.one_of, path, at, true) {
@@ -368,7 +371,8 @@ impl<'g> Validator<'g> {
         }
         if let Some(lim) = &s.limits {
             let n = es.len() as u64;
-            if lim.min_properties.is_some_and(|m| n < m) || lim.max_properties.is_some_and(|m| n > m)
+            if lim.min_properties.is_some_and(|m| n < m)
+                || lim.max_properties.is_some_and(|m| n > m)
             {
                 let p = path_string(path);
                 self.push(
@@ -402,7 +406,12 @@ impl<'g> Validator<'g> {
                                 && matches!(key, "apiVersion" | "kind" | "metadata")) =>
                     {
                         let p = path_string(path);
-                        self.push(IssueKind::UnknownField, path, kat, format!("unknown field \"{p}\""));
+                        self.push(
+                            IssueKind::UnknownField,
+                            path,
+                            kat,
+                            format!("unknown field \"{p}\""),
+                        );
                     }
                     _ => {}
                 }
@@ -436,7 +445,13 @@ impl<'g> Validator<'g> {
         }
     }
 
-    fn check_scalar(&mut self, s: &SchemaNode, sc: Scalar<'_>, path: &[Seg<'_>], at: (usize, usize)) {
+    fn check_scalar(
+        &mut self,
+        s: &SchemaNode,
+        sc: Scalar<'_>,
+        path: &[Seg<'_>],
+        at: (usize, usize),
+    ) {
         let bad = |what: String| what;
         let p = path_string(path);
         let dp = display_path(&p);
@@ -454,15 +469,13 @@ impl<'g> Validator<'g> {
                     Err(e) => Some(format!("{dp}: not valid base64 ({e})")),
                 }
             }
-            (Format::DateTime, Scalar::Str(v)) => {
-                match chrono::DateTime::parse_from_rfc3339(v) {
-                    Ok(_) => None,
-                    Err(_) => Some(format!(
-                        "{dp}: {} is not an RFC 3339 date-time (e.g. 2024-01-02T03:04:05Z)",
-                        quote_short(v)
-                    )),
-                }
-            }
+            (Format::DateTime, Scalar::Str(v)) => match chrono::DateTime::parse_from_rfc3339(v) {
+                Ok(_) => None,
+                Err(_) => Some(format!(
+                    "{dp}: {} is not an RFC 3339 date-time (e.g. 2024-01-02T03:04:05Z)",
+                    quote_short(v)
+                )),
+            },
             (Format::Quantity, Scalar::Str(v)) => match quantity::parse(v) {
                 Ok(()) => None,
                 Err(e) => Some(format!("{dp}: {} is not a quantity: {e}", quote_short(v))),
@@ -470,9 +483,9 @@ impl<'g> Validator<'g> {
             (Format::Quantity, Scalar::Float(f)) if !f.is_finite() => {
                 Some(format!("{dp}: {f} is not a quantity"))
             }
-            (Format::IntOrString, Scalar::Float(f)) => Some(format!(
-                "{dp}: {f} must be an integer or a string"
-            )),
+            (Format::IntOrString, Scalar::Float(f)) => {
+                Some(format!("{dp}: {f} must be an integer or a string"))
+            }
             _ => None,
         };
         if let Some(m) = problem {
@@ -494,54 +507,65 @@ impl<'g> Validator<'g> {
             return;
         }
         if let Some(lim) = &s.limits {
-            let msg = match sc {
-                Scalar::Int(_) | Scalar::Float(_) => {
-                    let x = match sc {
-                        Scalar::Int(i) => i as f64,
-                        Scalar::Float(f) => f,
-                        _ => 0.0,
-                    };
-                    let low = lim.minimum.is_some_and(|m| {
-                        if lim.exclusive_minimum {
-                            x <= m
+            let msg =
+                match sc {
+                    Scalar::Int(_) | Scalar::Float(_) => {
+                        let x = match sc {
+                            Scalar::Int(i) => i as f64,
+                            Scalar::Float(f) => f,
+                            _ => 0.0,
+                        };
+                        let low = lim.minimum.is_some_and(|m| {
+                            if lim.exclusive_minimum {
+                                x <= m
+                            } else {
+                                x < m
+                            }
+                        });
+                        let high = lim.maximum.is_some_and(|m| {
+                            if lim.exclusive_maximum {
+                                x >= m
+                            } else {
+                                x > m
+                            }
+                        });
+                        if low {
+                            Some(format!(
+                                "{dp}: {} is below the minimum {}",
+                                scalar_text(sc),
+                                lim.minimum.unwrap_or_default()
+                            ))
+                        } else if high {
+                            Some(format!(
+                                "{dp}: {} is above the maximum {}",
+                                scalar_text(sc),
+                                lim.maximum.unwrap_or_default()
+                            ))
                         } else {
-                            x < m
+                            None
                         }
-                    });
-                    let high = lim.maximum.is_some_and(|m| {
-                        if lim.exclusive_maximum {
-                            x >= m
+                    }
+                    Scalar::Str(v) => {
+                        let n = v.chars().count() as u64;
+                        if lim.min_length.is_some_and(|m| n < m)
+                            || lim.max_length.is_some_and(|m| n > m)
+                        {
+                            Some(format!(
+                                "{dp}: length {n}, allowed {}",
+                                range_text(lim.min_length, lim.max_length)
+                            ))
+                        } else if lim.pattern.as_ref().is_some_and(|re| !re.is_match(v)) {
+                            Some(format!(
+                                "{dp}: {} does not match the pattern {}",
+                                quote_short(v),
+                                lim.pattern.as_ref().map(|r| r.as_str()).unwrap_or("")
+                            ))
                         } else {
-                            x > m
+                            None
                         }
-                    });
-                    if low {
-                        Some(format!("{dp}: {} is below the minimum {}", scalar_text(sc), lim.minimum.unwrap_or_default()))
-                    } else if high {
-                        Some(format!("{dp}: {} is above the maximum {}", scalar_text(sc), lim.maximum.unwrap_or_default()))
-                    } else {
-                        None
                     }
-                }
-                Scalar::Str(v) => {
-                    let n = v.chars().count() as u64;
-                    if lim.min_length.is_some_and(|m| n < m) || lim.max_length.is_some_and(|m| n > m) {
-                        Some(format!(
-                            "{dp}: length {n}, allowed {}",
-                            range_text(lim.min_length, lim.max_length)
-                        ))
-                    } else if lim.pattern.as_ref().is_some_and(|re| !re.is_match(v)) {
-                        Some(format!(
-                            "{dp}: {} does not match the pattern {}",
-                            quote_short(v),
-                            lim.pattern.as_ref().map(|r| r.as_str()).unwrap_or("")
-                        ))
-                    } else {
-                        None
-                    }
-                }
-                _ => None,
-            };
+                    _ => None,
+                };
             if let Some(m) = msg {
                 self.push(IssueKind::InvalidValue, path, at, m);
             }
@@ -687,7 +711,9 @@ pub fn to_json(node: &Node) -> serde_json::Value {
                 .map(J::from)
                 .or_else(|_| u64::try_from(i).map(J::from))
                 .unwrap_or(J::Null),
-            Scalar::Float(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+            Scalar::Float(f) => serde_json::Number::from_f64(f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Scalar::Str(s) => J::String(s.to_string()),
         },
         NodeKind::Alias { .. } => J::Null,
@@ -735,7 +761,9 @@ mod reference_disagreements {
         // kubernetes-validate: "passed" (Quantity is any string). The API server decodes
         // quantities with resource.ParseQuantity, which rejects "64MB" ("quantities must match
         // the regular expression").
-        let doc = format!("{DEPLOY}          resources:\n            requests:\n              memory: 64MB\n");
+        let doc = format!(
+            "{DEPLOY}          resources:\n            requests:\n              memory: 64MB\n"
+        );
         let is = issues(&doc);
         assert_eq!(is.len(), 1, "{is:?}");
         assert_eq!(is[0].kind, IssueKind::InvalidValue);
@@ -748,21 +776,33 @@ mod reference_disagreements {
     fn int32_fields_are_range_checked() {
         // kubernetes-validate: "passed" (format int32 is not asserted). The API server cannot
         // decode 3000000000 into the int32 `replicas`.
-        let doc = DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: 3000000000\n  selector");
+        let doc = DEPLOY.replace(
+            "spec:\n  selector",
+            "spec:\n  replicas: 3000000000\n  selector",
+        );
         let is = issues(&doc);
         assert_eq!(is.len(), 1, "{is:?}");
         assert_eq!(is[0].kind, IssueKind::InvalidValue);
-        assert!(issues(&DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: 2147483647\n  selector")).is_empty());
+        assert!(issues(&DEPLOY.replace(
+            "spec:\n  selector",
+            "spec:\n  replicas: 2147483647\n  selector"
+        ))
+        .is_empty());
     }
 
     #[test]
     fn secret_data_must_be_base64() {
         // kubernetes-validate: "passed" (format byte is not asserted). Secret.data is []byte,
         // which encoding/json decodes from standard base64, so "hunter2!" is rejected.
-        let is = issues("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: hunter2!\n");
+        let is = issues(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: hunter2!\n",
+        );
         assert_eq!(is.len(), 1, "{is:?}");
         assert_eq!(is[0].kind, IssueKind::InvalidValue);
-        assert!(issues("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: aHVudGVyMg==\n").is_empty());
+        assert!(issues(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: aHVudGVyMg==\n"
+        )
+        .is_empty());
     }
 
     #[test]
@@ -779,26 +819,40 @@ mod reference_disagreements {
         // kubernetes-validate: "spec.template.spec.containers: None is not of type 'array'".
         // The API server decodes null as an absent field, so the real problem is the missing
         // required `containers`, which is what we report (on the pod spec).
-        let doc = DEPLOY.replace("      containers:\n        - name: a\n          image: a:1\n", "      containers: null\n");
+        let doc = DEPLOY.replace(
+            "      containers:\n        - name: a\n          image: a:1\n",
+            "      containers: null\n",
+        );
         let is = issues(&doc);
         assert_eq!(is.len(), 1, "{is:?}");
         assert_eq!(is[0].kind, IssueKind::Required);
         // And null for an optional field is fine.
-        assert!(issues(&DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: null\n  selector")).is_empty());
+        assert!(issues(
+            &DEPLOY.replace("spec:\n  selector", "spec:\n  replicas: null\n  selector")
+        )
+        .is_empty());
     }
 
     #[test]
     fn agreements() {
         // Both reject: YAML 1.1 `yes` is a boolean where a string is required
         // (kubernetes-validate: "data.enabled: True is not of type 'string', 'null'").
-        let is = issues("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  enabled: yes\n");
+        let is = issues(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  enabled: yes\n",
+        );
         assert_eq!(is[0].kind, IssueKind::WrongType);
         // Both accept int-or-string ports either way, and reject floats there.
         let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    - port: 80\n      targetPort: ";
         assert!(issues(&format!("{svc}http\n")).is_empty());
         assert!(issues(&format!("{svc}8080\n")).is_empty());
-        assert_eq!(issues(&format!("{svc}80.5\n"))[0].kind, IssueKind::WrongType);
+        assert_eq!(
+            issues(&format!("{svc}80.5\n"))[0].kind,
+            IssueKind::WrongType
+        );
         // Unknown fields, strictly.
-        assert_eq!(issues(&format!("{DEPLOY}          imagePullPolcy: Always\n"))[0].kind, IssueKind::UnknownField);
+        assert_eq!(
+            issues(&format!("{DEPLOY}          imagePullPolcy: Always\n"))[0].kind,
+            IssueKind::UnknownField
+        );
     }
 }
