@@ -39,6 +39,10 @@ impl Paint {
     }
 }
 
+/// Findings grouped across scenarios: (file, line, rule, kind, name, message) → (severity,
+/// scenarios).
+type Groups = BTreeMap<(String, usize, String, String, String, String), (Severity, Vec<String>)>;
+
 /// Human-readable report. Identical findings of several scenarios are shown once, listing
 /// the scenarios.
 pub fn human(report: &Report, chart: &str, color: bool) -> String {
@@ -53,10 +57,7 @@ pub fn human(report: &Report, chart: &str, color: bool) -> String {
         minor_ranges(&report.minors)
     );
     // Group identical findings across scenarios.
-    let mut groups: BTreeMap<
-        (String, usize, String, String, String, String),
-        (Severity, Vec<String>),
-    > = BTreeMap::new();
+    let mut groups: Groups = BTreeMap::new();
     for f in &report.findings {
         let e = groups
             .entry((

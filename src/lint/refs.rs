@@ -227,6 +227,9 @@ fn pod_refs(spec: &Node) -> Vec<Ref> {
     out
 }
 
+/// A rendered pod template: object index, namespace, labels.
+type PodTemplate = (usize, String, Vec<(String, String)>);
+
 /// Runs the cross-object checks over a scenario's objects.
 pub fn check(objs: &[Object], default_ns: &str, ext: &External, out: &mut Vec<Hit>) {
     // Duplicates.
@@ -275,7 +278,7 @@ pub fn check(objs: &[Object], default_ns: &str, ext: &External, out: &mut Vec<Hi
             })
     };
     // Pod templates by namespace.
-    let pods: Vec<(usize, String, Vec<(String, String)>)> = objs
+    let pods: Vec<PodTemplate> = objs
         .iter()
         .enumerate()
         .filter_map(|(i, o)| Some((i, o.ns(default_ns).to_string(), pod_labels(o)?)))

@@ -68,7 +68,7 @@ pub fn source_line(template: &str, rendered: &str, rendered_line: usize) -> usiz
         .map(|p| p + doc_start_r)
         .unwrap_or(doc_start_r);
     for (ci, line) in chain.into_iter().enumerate() {
-        if ci == last && found.is_some() || ci == last && last == 0 {
+        if ci == last && (found.is_some() || last == 0) {
             // The same literal line can repeat (duplicate keys, list items): take the
             // occurrence with the same ordinal as in the rendered text.
             let ordinal = r[parent_r..idx].iter().filter(|l| **l == line).count();

@@ -400,9 +400,9 @@ impl<'g> Validator<'g> {
                 match s.additional {
                     Additional::Schema(a) => self.walk(v, a, path, kat, in_branch, false),
                     Additional::Forbid
-                        if !in_branch
-                            && !s.preserve_unknown
-                            && !(s.embedded_resource
+                        if !(in_branch
+                            || s.preserve_unknown
+                            || s.embedded_resource
                                 && matches!(key, "apiVersion" | "kind" | "metadata")) =>
                     {
                         let p = path_string(path);
