@@ -329,3 +329,30 @@ pub fn github(report: &Report, chart: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_annotations() {
+        let mut f = Finding::chart(
+            "probes",
+            Severity::Warning,
+            "templates/d.yaml",
+            7,
+            "no probe,\nat all: 100%".into(),
+        );
+        f.kind = "Deployment".into();
+        f.name = "web".into();
+        f.scenario = "ha".into();
+        let r = Report {
+            findings: vec![f],
+            ..Report::default()
+        };
+        assert_eq!(
+            github(&r, "./charts/x"),
+            "::warning file=charts/x/templates/d.yaml,line=7,title=probes::Deployment/web: no probe,%0Aat all: 100%25 (scenario ha)\n"
+        );
+    }
+}
