@@ -5,6 +5,7 @@ pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod engine;
+pub mod lint;
 pub mod load;
 pub mod render;
 pub mod unittest;

@@ -4,6 +4,7 @@ pub mod check;
 pub mod cluster;
 pub mod conformance;
 pub mod install;
+pub mod lint;
 pub mod load;
 pub mod template;
 pub mod test;
@@ -30,6 +31,9 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Render a corpus of scenarios natively and with helm, and report every difference.
     Conformance(conformance::ConformanceArgs),
+    /// Lint a chart: helm lint's rules, Kubernetes schemas, API lifecycle, policies and
+    /// references, over every values scenario and target Kubernetes version.
+    Lint(lint::LintArgs),
     /// Run helm-unittest suites (tests/*_test.yaml) in parallel, with snapshots and reports.
     Test(test::TestArgs),
     /// Create, delete, list and reap test clusters (k3s, kind, existing, aws, gcp,
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Test(args) => test::run_live(&args),
         Command::Cluster(args) => cluster::run(args),
         Command::Install(args) => install::run(args),
