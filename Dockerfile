@@ -10,6 +10,7 @@ RUN apk add --no-cache musl-dev gcc
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY schemas ./schemas
 COPY benches ./benches
 COPY examples ./examples
 RUN cargo build --release --locked --bin posthog-charttest \
