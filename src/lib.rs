@@ -5,3 +5,4 @@ pub mod chart;
 pub mod cli;
 pub mod engine;
 pub mod render;
+pub mod upgrade;

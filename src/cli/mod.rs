@@ -2,6 +2,7 @@
 
 pub mod conformance;
 pub mod template;
+pub mod upgrade_check;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,9 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Render a corpus of scenarios natively and with helm, and report every difference.
     Conformance(conformance::ConformanceArgs),
+    /// Render the chart at --from and the given chart with the same values, and report what
+    /// `helm upgrade` from one to the other would break.
+    UpgradeCheck(upgrade_check::UpgradeCheckArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -53,5 +57,6 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::UpgradeCheck(args) => upgrade_check::run(&args),
     }
 }
