@@ -251,7 +251,7 @@ fn render_failures_are_exit_2_with_the_side_named() {
     let case = root().join("pvc-shrink");
     let mut args = UpgradeCheckArgs::new("", case.join("old").display().to_string());
     args.args = vec!["rel".into(), case.join("new").display().to_string()];
-    args.set = vec!["x=[".into()];
+    args.set = vec!["noequals".into()];
     let out = run(&args);
     assert_eq!(out.exit, 2);
     let mut args = UpgradeCheckArgs::new("", "/nonexistent/chart");
