@@ -14,7 +14,7 @@ use crate::chart::objects::KubeVersion;
 use crate::chart::values::ValueOptions;
 use crate::chart::{load_chart, locate_chart};
 use crate::upgrade::diff::{render_diff, DiffOptions};
-use crate::upgrade::render::{render_release, RenderSpec};
+use crate::upgrade::render::{render_release, ReleaseLookup, RenderSpec};
 use crate::upgrade::report::{self, Finding, Severity};
 use crate::upgrade::source::load_old;
 
@@ -266,7 +266,7 @@ pub fn run(args: &UpgradeCheckArgs) -> Outcome {
         user_values: values,
         skip_schema_validation: args.skip_schema_validation,
     };
-    let old_rel = match render_release(&old.chart, &spec, 1, false) {
+    let old_rel = match render_release(&old.chart, &spec, 1, false, None) {
         Ok(r) => r,
         Err(e) => {
             return failure(format!(
@@ -275,7 +275,13 @@ pub fn run(args: &UpgradeCheckArgs) -> Outcome {
             ))
         }
     };
-    let new_rel = match render_release(&new_chart, &spec, 2, true) {
+    let new_rel = match render_release(
+        &new_chart,
+        &spec,
+        2,
+        true,
+        Some(std::sync::Arc::new(ReleaseLookup::new(&old_rel))),
+    ) {
         Ok(r) => r,
         Err(e) => return failure(format!("rendering the new chart ({chart_ref}) failed: {e}")),
     };

@@ -189,6 +189,18 @@ fn rename_hit(o: &Object, n: &Object, similarity: f64) -> Hit {
             &["metadata", "name"],
             format!("{base}; the old claim is deleted (and its volume with it under reclaimPolicy Delete), the new one starts empty"),
         ),
+        ("", "Secret") => simple(
+            "renamed/object",
+            None,
+            &["metadata", "name"],
+            format!("{base}; values generated at install (random passwords, keys) are generated anew, and whatever was set up with the old ones stops working"),
+        ),
+        ("", "Service") => simple(
+            "renamed/object",
+            None,
+            &["metadata", "name"],
+            format!("{base}; its DNS name changes, so clients configured with the old name lose it"),
+        ),
         _ => simple("renamed/object", None, &["metadata", "name"], base),
     }
 }
