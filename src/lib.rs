@@ -4,5 +4,6 @@
 pub mod chart;
 pub mod cli;
 pub mod engine;
+pub mod fuzz;
 pub mod render;
 pub mod upgrade;

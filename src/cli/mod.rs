@@ -1,6 +1,7 @@
 //! The command line: one subcommand per layer of testing.
 
 pub mod conformance;
+pub mod fuzz;
 pub mod template;
 pub mod upgrade_check;
 
@@ -28,6 +29,9 @@ pub enum Command {
     /// Render the chart at --from and the given chart with the same values, and report what
     /// `helm upgrade` from one to the other would break.
     UpgradeCheck(upgrade_check::UpgradeCheckArgs),
+    /// Render the chart with values generated from values.schema.json and report template
+    /// crashes and broken manifests, each with a shrunk reproducer.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -58,5 +62,6 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Template(args) => template::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::UpgradeCheck(args) => upgrade_check::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
     }
 }
