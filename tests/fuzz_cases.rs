@@ -65,7 +65,10 @@ fn every_seeded_bug_is_found_within_1000_runs_and_shrunk() {
         // The bug is not reachable with the chart's defaults.
         let defaults = template::run(&TemplateArgs::for_chart(dir.display().to_string()));
         if defaults.exit != 0 {
-            problems.push(format!("{name}: the defaults already fail: {}", defaults.stderr));
+            problems.push(format!(
+                "{name}: the defaults already fail: {}",
+                defaults.stderr
+            ));
         }
         for seed in 0..4 {
             let (exit, report) = fuzz_json(dir, seed);
@@ -107,7 +110,10 @@ fn every_seeded_bug_is_found_within_1000_runs_and_shrunk() {
                 _ => {
                     // Renders, but the manifest is broken; the check names the problem.
                     if out.exit != 0 {
-                        problems.push(format!("{name}: reproducer fails to render: {}", out.stderr));
+                        problems.push(format!(
+                            "{name}: reproducer fails to render: {}",
+                            out.stderr
+                        ));
                     }
                 }
             }
@@ -133,9 +139,17 @@ fn human_output_prints_the_reproducer_and_the_command() {
     args.repro_dir = Some(tmp.path().to_path_buf());
     let out = run(&args);
     assert_eq!(out.exit, 1);
-    assert!(out.stdout.contains("FAIL 1: template error"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("FAIL 1: template error"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("    mode: advanced"), "{}", out.stdout);
-    assert!(out.stdout.contains("reproduce: posthog-charttest template"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("reproduce: posthog-charttest template"),
+        "{}",
+        out.stdout
+    );
     let written = std::fs::read_to_string(tmp.path().join("repro-1.yaml")).unwrap();
     assert_eq!(written, "mode: advanced\n");
 }
@@ -143,11 +157,18 @@ fn human_output_prints_the_reproducer_and_the_command() {
 #[test]
 fn a_chart_without_schema_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
-        .unwrap();
+    std::fs::write(
+        tmp.path().join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
     let out = run(&FuzzArgs::new(tmp.path().display().to_string()));
     assert_eq!(out.exit, 2);
-    assert!(out.stderr.contains("has no values.schema.json"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("has no values.schema.json"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -156,7 +177,11 @@ fn a_clean_chart_passes() {
     let tmp = tempfile::tempdir().unwrap();
     let c = tmp.path();
     std::fs::create_dir(c.join("templates")).unwrap();
-    std::fs::write(c.join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n").unwrap();
+    std::fs::write(
+        c.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
     std::fs::write(c.join("values.yaml"), "replicas: 1\nmode: a\n").unwrap();
     std::fs::write(
         c.join("values.schema.json"),
@@ -172,5 +197,9 @@ fn a_clean_chart_passes() {
     args.runs = 300;
     let out = run(&args);
     assert_eq!(out.exit, 0, "{}", out.stdout);
-    assert!(out.stdout.contains("0 distinct failure(s)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("0 distinct failure(s)"),
+        "{}",
+        out.stdout
+    );
 }

@@ -98,13 +98,20 @@ fn every_pair_reports_exactly_the_expected_findings() {
             .iter()
             .any(|f| f["severity"] == "error");
         if out.exit != i32::from(any_error) {
-            failures.push(format!("{}: exit {} with findings {got:?}", dir.display(), out.exit));
+            failures.push(format!(
+                "{}: exit {} with findings {got:?}",
+                dir.display(),
+                out.exit
+            ));
         }
         // Every finding points at a template of one of the two charts.
         for f in findings.as_array().unwrap() {
             let file = f["file"].as_str().unwrap();
             if !file.starts_with("templates/") && !file.starts_with("crds/") {
-                failures.push(format!("{}: finding without a template file: {f}", dir.display()));
+                failures.push(format!(
+                    "{}: finding without a template file: {f}",
+                    dir.display()
+                ));
             }
         }
     }
@@ -123,9 +130,19 @@ fn human_output_has_a_diff_and_a_summary() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("-             storage: 10Gi"), "{}", out.stdout);
-    assert!(out.stdout.contains("+             storage: 50Gi"), "{}", out.stdout);
-    assert!(out.stdout.contains("error[immutable/statefulset-volume-claim-templates]"));
+    assert!(
+        out.stdout.contains("-             storage: 10Gi"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("+             storage: 50Gi"),
+        "{}",
+        out.stdout
+    );
+    assert!(out
+        .stdout
+        .contains("error[immutable/statefulset-volume-claim-templates]"));
     assert!(out.stdout.contains("1 error(s)"));
     // The finding points at the template line of the field.
     assert!(out.stdout.contains("templates/sts.yaml:"), "{}", out.stdout);
@@ -177,7 +194,11 @@ fn git(dir: &Path, args: &[&str]) {
         .env("GIT_COMMITTER_EMAIL", "t@example.com")
         .output()
         .expect("git runs");
-    assert!(st.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -195,7 +216,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn from_a_git_ref_of_the_repository() {
-    if std::process::Command::new("git").arg("--version").output().is_err() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("git not installed; skipped");
         return;
     }
@@ -215,7 +240,11 @@ fn from_a_git_ref_of_the_repository() {
     args.output = Format::Json;
     let out = run(&args);
     assert_eq!(out.exit, 1, "{}", out.stderr);
-    assert!(out.stdout.contains("immutable/statefulset-service-name"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("immutable/statefulset-service-name"),
+        "{}",
+        out.stdout
+    );
     // A path relative to a subdirectory of the repository works too.
     let mut args = UpgradeCheckArgs::new("charts/app", "app-1.0.0");
     args.args = vec!["rel".into(), chart.display().to_string()];
@@ -226,7 +255,11 @@ fn from_a_git_ref_of_the_repository() {
     args.from = "no-such-ref".into();
     let bad = run(&args);
     assert_eq!(bad.exit, 2);
-    assert!(bad.stderr.contains("not a commit of the repository"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("not a commit of the repository"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
@@ -243,7 +276,12 @@ fn from_a_packaged_chart() {
     args.args = vec!["rel".into(), case.join("new").display().to_string()];
     args.output = Format::Json;
     let out = run(&args);
-    assert!(out.stdout.contains("immutable/pvc-storage-shrink"), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("immutable/pvc-storage-shrink"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
 }
 
 #[test]

@@ -83,9 +83,7 @@ fn failure(msg: impl AsRef<str>) -> Outcome {
 }
 
 fn indent(s: &str, by: &str) -> String {
-    s.lines()
-        .map(|l| format!("{by}{l}\n"))
-        .collect::<String>()
+    s.lines().map(|l| format!("{by}{l}\n")).collect::<String>()
 }
 
 fn human(r: &Report, args: &FuzzArgs, files: &[Option<PathBuf>]) -> String {
@@ -118,7 +116,11 @@ fn human(r: &Report, args: &FuzzArgs, files: &[Option<PathBuf>]) -> String {
             None => format!("repro-{n}.yaml"),
         };
         if f.repro.is_empty() {
-            let _ = writeln!(out, "  reproduced by the chart's default values{}", if base.is_empty() { "" } else { " and -f files" });
+            let _ = writeln!(
+                out,
+                "  reproduced by the chart's default values{}",
+                if base.is_empty() { "" } else { " and -f files" }
+            );
             let _ = writeln!(
                 out,
                 "  reproduce: posthog-charttest template {} {}{base} -n {}",

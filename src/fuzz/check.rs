@@ -196,7 +196,11 @@ impl ManifestCheck for StructuralCheck {
                 .and_then(Json::as_str)
                 .is_some();
             if name.is_empty() && !generate {
-                out.push(problem(doc, "name-missing", "metadata.name is empty".into()));
+                out.push(problem(
+                    doc,
+                    "name-missing",
+                    "metadata.name is empty".into(),
+                ));
             } else if !name.is_empty() {
                 let ok = if LABEL_NAMED.contains(&kind.as_str()) {
                     is_dns_label(name)
@@ -223,7 +227,11 @@ impl ManifestCheck for StructuralCheck {
                 .and_then(Json::as_str)
                 .unwrap_or("")
                 .to_string();
-            let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("").to_string();
+            let group = api
+                .rsplit_once('/')
+                .map(|(g, _)| g)
+                .unwrap_or("")
+                .to_string();
             if !name.is_empty() {
                 let key = (group, kind.clone(), ns, name.to_string());
                 if let Some(first) = seen.get(&key) {
@@ -268,14 +276,22 @@ mod tests {
             run("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"),
             ["duplicate-object"]
         );
-        assert!(run("apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\n")
-            .contains(&"name-invalid".to_string()));
-        assert!(run("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    a: \"x y\"\n")
-            .contains(&"label-value-invalid".to_string()));
-        assert!(run("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: map[a:b]\n")
-            .contains(&"metadata-not-a-map".to_string()));
-        assert!(run("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: {a: 1, a: 2}\n")
-            .contains(&"duplicate-key".to_string()));
+        assert!(
+            run("apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\n")
+                .contains(&"name-invalid".to_string())
+        );
+        assert!(run(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    a: \"x y\"\n"
+        )
+        .contains(&"label-value-invalid".to_string()));
+        assert!(
+            run("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: map[a:b]\n")
+                .contains(&"metadata-not-a-map".to_string())
+        );
+        assert!(
+            run("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: {a: 1, a: 2}\n")
+                .contains(&"duplicate-key".to_string())
+        );
         assert!(is_qualified_name("app.kubernetes.io/name"));
         assert!(!is_qualified_name("-x"));
         let _ = json!(null);

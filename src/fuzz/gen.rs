@@ -259,14 +259,23 @@ fn interesting<R: Rng>(schema: &Schema, v: &Json, t: &str, rng: &mut R) -> Vec<J
             let mut out = Vec::new();
             if let Some(p) = v.get("pattern").and_then(Json::as_str) {
                 let cap = max.unwrap_or(64).min(1024);
-                for size in [Size::Shortest, Size::Longest(cap), Size::Random, Size::Random] {
+                for size in [
+                    Size::Shortest,
+                    Size::Longest(cap),
+                    Size::Random,
+                    Size::Random,
+                ] {
                     if let Some(s) = regexgen::generate(p, size, rng) {
                         out.push(Json::String(s));
                     }
                 }
                 return out;
             }
-            if let Some(f) = v.get("format").and_then(Json::as_str).and_then(format_example) {
+            if let Some(f) = v
+                .get("format")
+                .and_then(Json::as_str)
+                .and_then(format_example)
+            {
                 return vec![Json::String(f.into())];
             }
             out.push(Json::String(fit_length("", min, max)));
@@ -286,7 +295,11 @@ fn interesting<R: Rng>(schema: &Schema, v: &Json, t: &str, rng: &mut R) -> Vec<J
             let min = count(v, "minItems").unwrap_or(0);
             let max = count(v, "maxItems");
             let list = |n: usize, rng: &mut R| -> Json {
-                Json::Array((0..n).map(|_| random_value(schema, &item, rng, 1, 0.5)).collect())
+                Json::Array(
+                    (0..n)
+                        .map(|_| random_value(schema, &item, rng, 1, 0.5))
+                        .collect(),
+                )
             };
             let mut out = vec![list(min, rng)];
             out.push(list(min.max(1), rng));
@@ -456,7 +469,9 @@ mod tests {
         assert!(r.contains(&json!(1)) && r.contains(&json!(5)) && r.contains(&Json::Null));
         assert!(!r.contains(&json!(0)) && !r.contains(&json!(6)));
         assert!(get(&["ingress", "hosts"]).contains(&json!([])));
-        assert!(p.flags.contains(&vec!["ingress".to_string(), "enabled".to_string()]));
+        assert!(p
+            .flags
+            .contains(&vec!["ingress".to_string(), "enabled".to_string()]));
         let re = regex::Regex::new("^[a-z]{2,4}$").unwrap();
         for v in get(&["name"]).iter().filter(|v| !v.is_null()) {
             assert!(re.is_match(v.as_str().unwrap()), "{v}");

@@ -225,7 +225,11 @@ impl<'a> Fuzzer<'a> {
             return Verdict::Rejected;
         }
         let order = helm_order(&prepared.units);
-        let key: String = order.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("\n");
+        let key: String = order
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
         let set = match self.sets.get(&key) {
             Some(s) => s.clone(),
             None => match parse_units(&order, 4) {
@@ -238,10 +242,7 @@ impl<'a> Fuzzer<'a> {
                     let message = e.helm_message_for(4);
                     return Verdict::Failed {
                         kind: FailureKind::TemplateError,
-                        signature: format!(
-                            "parse {}",
-                            location(&message).unwrap_or_default()
-                        ),
+                        signature: format!("parse {}", location(&message).unwrap_or_default()),
                         message,
                     };
                 }
@@ -319,7 +320,13 @@ impl<'a> Fuzzer<'a> {
 
     /// The mutations of run `i` (run 0 is the defaults alone; the first half of the runs
     /// apply each interesting value alone, in a seeded order; the rest combine several).
-    pub fn mutations_for(&self, seed: u64, i: usize, runs: usize, singles: &[Mutation]) -> Vec<Mutation> {
+    pub fn mutations_for(
+        &self,
+        seed: u64,
+        i: usize,
+        runs: usize,
+        singles: &[Mutation],
+    ) -> Vec<Mutation> {
         if i == 0 {
             return Vec::new();
         }
@@ -332,7 +339,12 @@ impl<'a> Fuzzer<'a> {
         let mut muts: Vec<Mutation> = Vec::new();
         if rng.gen_bool(0.5) && !self.plan.objects.is_empty() {
             // Focus on one object: a random whole value, then a few of its leaves.
-            let focus = self.plan.objects.choose(&mut rng).cloned().unwrap_or_default();
+            let focus = self
+                .plan
+                .objects
+                .choose(&mut rng)
+                .cloned()
+                .unwrap_or_default();
             if !focus.is_empty() && rng.gen_bool(0.5) {
                 if let Some(s) = self.schema_at(&focus) {
                     let v = gen::random_value(&self.schema, &s, &mut rng, 1, 0.5);

@@ -146,11 +146,7 @@ pub fn render_diff(old: &Release, new: &Release, opts: &DiffOptions) -> (String,
                                     out.push('\n');
                                 }
                                 ChangeTag::Insert => {
-                                    out.push_str(&paint(
-                                        opts.color,
-                                        GREEN,
-                                        &format!("+ {line}"),
-                                    ));
+                                    out.push_str(&paint(opts.color, GREEN, &format!("+ {line}")));
                                     out.push('\n');
                                 }
                             }

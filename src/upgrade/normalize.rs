@@ -46,9 +46,7 @@ fn eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
         (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| eq(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| eq(v, w)))
         }
         (Json::Array(x), Json::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| eq(v, w))
@@ -174,7 +172,10 @@ mod tests {
 
     #[test]
     fn quantities() {
-        assert_eq!(parse_quantity(&json!("1Gi")), parse_quantity(&json!("1024Mi")));
+        assert_eq!(
+            parse_quantity(&json!("1Gi")),
+            parse_quantity(&json!("1024Mi"))
+        );
         assert_eq!(parse_quantity(&json!("100m")), Some(0.1));
         assert_eq!(parse_quantity(&json!("1e3")), Some(1000.0));
         assert_eq!(parse_quantity(&json!(5)), Some(5.0));

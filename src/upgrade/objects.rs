@@ -293,7 +293,8 @@ impl Release {
                 self.objects.insert(o.key.clone(), o);
             }
         }
-        self.files.insert(path.to_string(), (text.to_string(), None));
+        self.files
+            .insert(path.to_string(), (text.to_string(), None));
         Ok(())
     }
 
@@ -379,7 +380,10 @@ mod tests {
     fn keys_follow_helm_matching() {
         let o = parse_object(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
-            Origin::CrdFile { path: "x".into(), offset: 0 },
+            Origin::CrdFile {
+                path: "x".into(),
+                offset: 0,
+            },
             "prod",
         )
         .unwrap()
@@ -388,7 +392,10 @@ mod tests {
         assert_eq!(o.key.namespace, "prod");
         let c = parse_object(
             "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n",
-            Origin::CrdFile { path: "x".into(), offset: 0 },
+            Origin::CrdFile {
+                path: "x".into(),
+                offset: 0,
+            },
             "prod",
         )
         .unwrap()
@@ -399,9 +406,13 @@ mod tests {
 
     #[test]
     fn field_lines() {
-        let d = "kind: StatefulSet\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      a: b\n";
+        let d =
+            "kind: StatefulSet\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      a: b\n";
         assert_eq!(field_line(d, &["spec", "selector"]), Some(4));
-        assert_eq!(field_line(d, &["spec", "selector", "matchLabels", "a"]), Some(6));
+        assert_eq!(
+            field_line(d, &["spec", "selector", "matchLabels", "a"]),
+            Some(6)
+        );
         assert_eq!(field_line(d, &["spec", "missing"]), Some(2));
     }
 }

@@ -246,10 +246,17 @@ mod tests {
 
     #[test]
     fn label_selectors() {
-        let l: BTreeMap<String, String> =
-            [("app".to_string(), "web".to_string())].into_iter().collect();
-        assert!(label_selector_matches(&json!({"matchLabels": {"app": "web"}}), &l));
-        assert!(!label_selector_matches(&json!({"matchLabels": {"app": "db"}}), &l));
+        let l: BTreeMap<String, String> = [("app".to_string(), "web".to_string())]
+            .into_iter()
+            .collect();
+        assert!(label_selector_matches(
+            &json!({"matchLabels": {"app": "web"}}),
+            &l
+        ));
+        assert!(!label_selector_matches(
+            &json!({"matchLabels": {"app": "db"}}),
+            &l
+        ));
         assert!(label_selector_matches(&json!({}), &l));
         assert!(label_selector_matches(
             &json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "x"]}]}),

@@ -203,7 +203,10 @@ mod tests {
     fn obj(y: &str) -> Object {
         parse_object(
             y,
-            Origin::CrdFile { path: "x".into(), offset: 0 },
+            Origin::CrdFile {
+                path: "x".into(),
+                offset: 0,
+            },
             "default",
         )
         .unwrap()
@@ -216,9 +219,15 @@ mod tests {
         assert_eq!(differing_part("rel-web-v1", "rel-web-v2"), "v1");
         assert_eq!(differing_part("a", "a-b"), "");
         assert_eq!(differing_part("rel-app", "rel-app-postgresql"), "");
-        assert_eq!(differing_part("rel-app-postgresql", "rel-app"), "postgresql");
+        assert_eq!(
+            differing_part("rel-app-postgresql", "rel-app"),
+            "postgresql"
+        );
         assert_eq!(differing_part("rel-apps", "rel-app"), "apps");
-        assert_eq!(replace_token("app-web web webby", "web", "X"), "app-X X webby");
+        assert_eq!(
+            replace_token("app-web web webby", "web", "X"),
+            "app-X X webby"
+        );
     }
 
     #[test]

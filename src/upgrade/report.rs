@@ -85,45 +85,189 @@ use Severity::{Error as E, Warning as W};
 
 /// Every rule `upgrade-check` reports.
 pub const RULES: &[RuleInfo] = &[
-    rule("immutable/statefulset-selector", E, "StatefulSet spec.selector changed"),
-    rule("immutable/statefulset-service-name", E, "StatefulSet spec.serviceName changed"),
-    rule("immutable/statefulset-volume-claim-templates", E, "StatefulSet spec.volumeClaimTemplates changed"),
-    rule("immutable/statefulset-pod-management-policy", E, "StatefulSet spec.podManagementPolicy changed"),
-    rule("immutable/statefulset-spec", E, "another forbidden StatefulSet spec field changed"),
-    rule("immutable/deployment-selector", E, "Deployment spec.selector changed"),
-    rule("immutable/daemonset-selector", E, "DaemonSet spec.selector changed"),
-    rule("immutable/replicaset-selector", E, "ReplicaSet spec.selector changed"),
+    rule(
+        "immutable/statefulset-selector",
+        E,
+        "StatefulSet spec.selector changed",
+    ),
+    rule(
+        "immutable/statefulset-service-name",
+        E,
+        "StatefulSet spec.serviceName changed",
+    ),
+    rule(
+        "immutable/statefulset-volume-claim-templates",
+        E,
+        "StatefulSet spec.volumeClaimTemplates changed",
+    ),
+    rule(
+        "immutable/statefulset-pod-management-policy",
+        E,
+        "StatefulSet spec.podManagementPolicy changed",
+    ),
+    rule(
+        "immutable/statefulset-spec",
+        E,
+        "another forbidden StatefulSet spec field changed",
+    ),
+    rule(
+        "immutable/deployment-selector",
+        E,
+        "Deployment spec.selector changed",
+    ),
+    rule(
+        "immutable/daemonset-selector",
+        E,
+        "DaemonSet spec.selector changed",
+    ),
+    rule(
+        "immutable/replicaset-selector",
+        E,
+        "ReplicaSet spec.selector changed",
+    ),
     rule("immutable/job-selector", E, "Job spec.selector changed"),
     rule("immutable/job-template", E, "Job spec.template changed"),
-    rule("immutable/job-spec", E, "Job completions, completionMode, podFailurePolicy or backoffLimitPerIndex changed"),
-    rule("immutable/service-cluster-ip", E, "Service spec.clusterIP / clusterIPs changed"),
-    rule("immutable/service-external-name", E, "Service type changed to or from ExternalName"),
-    rule("immutable/service-ip-family", E, "Service primary IP family changed"),
-    rule("immutable/pvc-storage-class", E, "PersistentVolumeClaim spec.storageClassName changed"),
-    rule("immutable/pvc-access-modes", E, "PersistentVolumeClaim spec.accessModes changed"),
-    rule("immutable/pvc-storage-shrink", E, "PersistentVolumeClaim storage request shrunk"),
-    rule("immutable/pvc-spec", E, "another immutable PersistentVolumeClaim spec field changed"),
-    rule("pvc/storage-expansion", W, "PersistentVolumeClaim storage request grew: needs allowVolumeExpansion"),
-    rule("immutable/pv-spec", E, "PersistentVolume volume source, volumeMode or nodeAffinity changed"),
-    rule("immutable/configmap-data", E, "data of an immutable ConfigMap changed"),
-    rule("immutable/secret-data", E, "data of an immutable Secret changed"),
-    rule("immutable/storageclass", E, "StorageClass provisioner, parameters, reclaimPolicy or volumeBindingMode changed"),
-    rule("immutable/rolebinding-role-ref", E, "RoleBinding / ClusterRoleBinding roleRef changed"),
-    rule("immutable/pod-spec", E, "bare Pod spec changed beyond images, tolerations and deadlines"),
-    rule("immutable/priorityclass", E, "PriorityClass value or preemptionPolicy changed"),
-    rule("immutable/ingressclass-controller", E, "IngressClass spec.controller changed"),
-    rule("immutable/csidriver", E, "CSIDriver attachRequired or volumeLifecycleModes changed"),
-    rule("immutable/volumeattachment", E, "VolumeAttachment spec changed"),
-    rule("immutable/crd-scope", E, "CustomResourceDefinition spec.scope changed"),
-    rule("deleted/statefulset", E, "StatefulSet removed: its volumes are orphaned or lost"),
-    rule("deleted/pvc", E, "PersistentVolumeClaim removed: its data is deleted"),
+    rule(
+        "immutable/job-spec",
+        E,
+        "Job completions, completionMode, podFailurePolicy or backoffLimitPerIndex changed",
+    ),
+    rule(
+        "immutable/service-cluster-ip",
+        E,
+        "Service spec.clusterIP / clusterIPs changed",
+    ),
+    rule(
+        "immutable/service-external-name",
+        E,
+        "Service type changed to or from ExternalName",
+    ),
+    rule(
+        "immutable/service-ip-family",
+        E,
+        "Service primary IP family changed",
+    ),
+    rule(
+        "immutable/pvc-storage-class",
+        E,
+        "PersistentVolumeClaim spec.storageClassName changed",
+    ),
+    rule(
+        "immutable/pvc-access-modes",
+        E,
+        "PersistentVolumeClaim spec.accessModes changed",
+    ),
+    rule(
+        "immutable/pvc-storage-shrink",
+        E,
+        "PersistentVolumeClaim storage request shrunk",
+    ),
+    rule(
+        "immutable/pvc-spec",
+        E,
+        "another immutable PersistentVolumeClaim spec field changed",
+    ),
+    rule(
+        "pvc/storage-expansion",
+        W,
+        "PersistentVolumeClaim storage request grew: needs allowVolumeExpansion",
+    ),
+    rule(
+        "immutable/pv-spec",
+        E,
+        "PersistentVolume volume source, volumeMode or nodeAffinity changed",
+    ),
+    rule(
+        "immutable/configmap-data",
+        E,
+        "data of an immutable ConfigMap changed",
+    ),
+    rule(
+        "immutable/secret-data",
+        E,
+        "data of an immutable Secret changed",
+    ),
+    rule(
+        "immutable/storageclass",
+        E,
+        "StorageClass provisioner, parameters, reclaimPolicy or volumeBindingMode changed",
+    ),
+    rule(
+        "immutable/rolebinding-role-ref",
+        E,
+        "RoleBinding / ClusterRoleBinding roleRef changed",
+    ),
+    rule(
+        "immutable/pod-spec",
+        E,
+        "bare Pod spec changed beyond images, tolerations and deadlines",
+    ),
+    rule(
+        "immutable/priorityclass",
+        E,
+        "PriorityClass value or preemptionPolicy changed",
+    ),
+    rule(
+        "immutable/ingressclass-controller",
+        E,
+        "IngressClass spec.controller changed",
+    ),
+    rule(
+        "immutable/csidriver",
+        E,
+        "CSIDriver attachRequired or volumeLifecycleModes changed",
+    ),
+    rule(
+        "immutable/volumeattachment",
+        E,
+        "VolumeAttachment spec changed",
+    ),
+    rule(
+        "immutable/crd-scope",
+        E,
+        "CustomResourceDefinition spec.scope changed",
+    ),
+    rule(
+        "deleted/statefulset",
+        E,
+        "StatefulSet removed: its volumes are orphaned or lost",
+    ),
+    rule(
+        "deleted/pvc",
+        E,
+        "PersistentVolumeClaim removed: its data is deleted",
+    ),
     rule("deleted/object", W, "object removed from the release"),
-    rule("renamed/statefulset", E, "StatefulSet renamed: new, empty volumes"),
-    rule("renamed/pvc", E, "PersistentVolumeClaim renamed: new, empty volume"),
-    rule("renamed/object", W, "object renamed (deleted and recreated)"),
-    rule("orphaned/selector", E, "selector or label change leaves running pods unselected"),
-    rule("crd/version-removed", E, "CustomResourceDefinition version removed"),
-    rule("crd/not-upgraded", W, "CRD in crds/ changed: helm never upgrades those"),
+    rule(
+        "renamed/statefulset",
+        E,
+        "StatefulSet renamed: new, empty volumes",
+    ),
+    rule(
+        "renamed/pvc",
+        E,
+        "PersistentVolumeClaim renamed: new, empty volume",
+    ),
+    rule(
+        "renamed/object",
+        W,
+        "object renamed (deleted and recreated)",
+    ),
+    rule(
+        "orphaned/selector",
+        E,
+        "selector or label change leaves running pods unselected",
+    ),
+    rule(
+        "crd/version-removed",
+        E,
+        "CustomResourceDefinition version removed",
+    ),
+    rule(
+        "crd/not-upgraded",
+        W,
+        "CRD in crds/ changed: helm never upgrades those",
+    ),
 ];
 
 /// Looks a rule up by id.
@@ -335,7 +479,11 @@ mod tests {
 
     #[test]
     fn sarif_has_rules_and_locations() {
-        let s = sarif(&[f("deleted/pvc", Severity::Error)], ".", "posthog-charttest");
+        let s = sarif(
+            &[f("deleted/pvc", Severity::Error)],
+            ".",
+            "posthog-charttest",
+        );
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["version"], "2.1.0");
         let r = &v["runs"][0]["results"][0];
@@ -346,6 +494,9 @@ mod tests {
             3
         );
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][idx]["id"], "deleted/pvc");
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"][idx]["id"],
+            "deleted/pvc"
+        );
     }
 }

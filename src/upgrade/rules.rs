@@ -81,58 +81,66 @@ pub fn immutable_changes(old: &Object, new: &Object) -> Vec<Hit> {
         ("", "Pod") => pod(old, new, &mut out),
         ("storage.k8s.io", "StorageClass") => storage_class(old, new, &mut out),
         ("storage.k8s.io", "CSIDriver") => csi_driver(old, new, &mut out),
-        ("storage.k8s.io", "VolumeAttachment") => {
-            if changed(old, new, &["spec"]) {
-                out.push(hit(
-                    "immutable/volumeattachment",
-                    &["spec"],
-                    "VolumeAttachment spec is immutable".into(),
-                ));
-            }
-        }
+        ("storage.k8s.io", "VolumeAttachment") => whole_field(
+            old,
+            new,
+            &mut out,
+            "immutable/volumeattachment",
+            &["spec"],
+            "VolumeAttachment spec is immutable",
+        ),
         ("rbac.authorization.k8s.io", "RoleBinding")
-        | ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
-            if changed(old, new, &["roleRef"]) {
-                out.push(hit(
-                    "immutable/rolebinding-role-ref",
-                    &["roleRef"],
-                    format!(
-                        "roleRef cannot change ({}); give the binding a new name or delete it first",
-                        from_to(old, new, &["roleRef"])
-                    ),
-                ));
-            }
-        }
+        | ("rbac.authorization.k8s.io", "ClusterRoleBinding") => whole_field(
+            old,
+            new,
+            &mut out,
+            "immutable/rolebinding-role-ref",
+            &["roleRef"],
+            "roleRef cannot change; give the binding a new name or delete it first",
+        ),
         ("scheduling.k8s.io", "PriorityClass") => priority_class(old, new, &mut out),
-        ("networking.k8s.io", "IngressClass") => {
-            if changed(old, new, &["spec", "controller"]) {
-                out.push(hit(
-                    "immutable/ingressclass-controller",
-                    &["spec", "controller"],
-                    format!(
-                        "spec.controller is immutable ({})",
-                        from_to(old, new, &["spec", "controller"])
-                    ),
-                ));
-            }
-        }
-        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
-            if matches!(new.origin, super::objects::Origin::Template { .. })
-                && changed(old, new, &["spec", "scope"])
-            {
-                out.push(hit(
-                    "immutable/crd-scope",
-                    &["spec", "scope"],
-                    format!(
-                        "spec.scope of an established CRD is immutable ({})",
-                        from_to(old, new, &["spec", "scope"])
-                    ),
-                ));
-            }
+        ("networking.k8s.io", "IngressClass") => whole_field(
+            old,
+            new,
+            &mut out,
+            "immutable/ingressclass-controller",
+            &["spec", "controller"],
+            "spec.controller is immutable",
+        ),
+        // Only templated CRDs: helm never applies changes to those in crds/.
+        ("apiextensions.k8s.io", "CustomResourceDefinition")
+            if matches!(new.origin, super::objects::Origin::Template { .. }) =>
+        {
+            whole_field(
+                old,
+                new,
+                &mut out,
+                "immutable/crd-scope",
+                &["spec", "scope"],
+                "spec.scope of an established CRD is immutable",
+            )
         }
         _ => {}
     }
     out
+}
+
+/// Reports `rule` when the field at `path` changed, with `what` and the old and new values.
+fn whole_field(
+    old: &Object,
+    new: &Object,
+    out: &mut Vec<Hit>,
+    rule: &'static str,
+    path: &[&str],
+    what: &str,
+) {
+    if changed(old, new, path) {
+        out.push(hit(
+            rule,
+            path,
+            format!("{what} ({})", from_to(old, new, path)),
+        ));
+    }
 }
 
 /// StatefulSet fields the API server lets an update change; every other spec field is
@@ -605,7 +613,11 @@ fn pv(old: &Object, new: &Object, out: &mut Vec<Hit>) {
         out.push(hit(
             "immutable/pv-spec",
             &["spec", "volumeMode"],
-            format!("spec.volumeMode is immutable ({} -> {})", mode(old), mode(new)),
+            format!(
+                "spec.volumeMode is immutable ({} -> {})",
+                mode(old),
+                mode(new)
+            ),
         ));
     }
     if old.get(&["spec", "nodeAffinity"]).is_some() && changed(old, new, &["spec", "nodeAffinity"])
@@ -648,7 +660,9 @@ fn immutable_data(old: &Object, new: &Object, rule: &'static str, out: &mut Vec<
         out.push(hit(
             rule,
             &["immutable"],
-            format!("a {kind} marked immutable: true cannot be made mutable again; give it a new name"),
+            format!(
+                "a {kind} marked immutable: true cannot be made mutable again; give it a new name"
+            ),
         ));
     }
     for field in ["data", "binaryData", "stringData"] {
@@ -763,7 +777,11 @@ fn storage_class(old: &Object, new: &Object, out: &mut Vec<Hit>) {
 }
 
 fn csi_driver(old: &Object, new: &Object, out: &mut Vec<Hit>) {
-    let attach = |o: &Object| o.get(&["spec", "attachRequired"]).cloned().unwrap_or(Json::Bool(true));
+    let attach = |o: &Object| {
+        o.get(&["spec", "attachRequired"])
+            .cloned()
+            .unwrap_or(Json::Bool(true))
+    };
     if attach(old) != attach(new) {
         out.push(hit(
             "immutable/csidriver",
@@ -871,7 +889,10 @@ mod tests {
             ["immutable/statefulset-service-name"]
         );
         assert_eq!(
-            rules(base, &format!("{base}  podManagementPolicy: OrderedReady\n")),
+            rules(
+                base,
+                &format!("{base}  podManagementPolicy: OrderedReady\n")
+            ),
             Vec::<&str>::new()
         );
         assert_eq!(
@@ -885,7 +906,10 @@ mod tests {
         let a = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: m\n  annotations: {helm.sh/hook: pre-upgrade}\nspec:\n  template: {spec: {containers: [{name: a, image: x:1}]}}\n";
         assert!(rules(a, &a.replace("x:1", "x:2")).is_empty());
         let b = a.replace("  annotations: {helm.sh/hook: pre-upgrade}\n", "");
-        assert_eq!(rules(&b, &b.replace("x:1", "x:2")), ["immutable/job-template"]);
+        assert_eq!(
+            rules(&b, &b.replace("x:1", "x:2")),
+            ["immutable/job-template"]
+        );
     }
 
     #[test]
@@ -895,7 +919,10 @@ mod tests {
             rules(a, &a.replace("10Gi", "5Gi")),
             ["immutable/pvc-storage-shrink"]
         );
-        assert_eq!(rules(a, &a.replace("10Gi", "20Gi")), ["pvc/storage-expansion"]);
+        assert_eq!(
+            rules(a, &a.replace("10Gi", "20Gi")),
+            ["pvc/storage-expansion"]
+        );
         assert!(rules(a, &a.replace("10Gi", "10240Mi")).is_empty());
     }
 

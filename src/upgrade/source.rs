@@ -25,7 +25,9 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|e| format!("cannot run git: {e} (install git, or pass --from a directory or .tgz)"))?;
+        .map_err(|e| {
+            format!("cannot run git: {e} (install git, or pass --from a directory or .tgz)")
+        })?;
     if out.status.success() {
         Ok(out.stdout)
     } else {
@@ -36,8 +38,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 /// The repository top level containing `path` and `path` relative to it (`/`-separated,
 /// empty for the top level itself).
 fn repo_relative(path: &Path) -> Result<(PathBuf, String), String> {
-    let abs = std::fs::canonicalize(path)
-        .map_err(|e| format!("chart {}: {e}", path.display()))?;
+    let abs = std::fs::canonicalize(path).map_err(|e| format!("chart {}: {e}", path.display()))?;
     let dir = if abs.is_dir() {
         abs.clone()
     } else {
@@ -48,9 +49,13 @@ fn repo_relative(path: &Path) -> Result<(PathBuf, String), String> {
     })?;
     let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
     let top = std::fs::canonicalize(&top).unwrap_or(top);
-    let rel = abs
-        .strip_prefix(&top)
-        .map_err(|_| format!("{} is outside the repository {}", abs.display(), top.display()))?;
+    let rel = abs.strip_prefix(&top).map_err(|_| {
+        format!(
+            "{} is outside the repository {}",
+            abs.display(),
+            top.display()
+        )
+    })?;
     let rel = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
