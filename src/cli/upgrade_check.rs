@@ -191,7 +191,10 @@ fn human_findings(findings: &[Finding], chart: &str, color: bool, out: &mut Stri
         } else {
             label.to_string()
         };
-        let at = if f.line > 0 {
+        let at = if f.rule.starts_with("deleted/") {
+            // The template is gone from the new chart: point into the old one.
+            format!("{}:{} of the old chart", f.file, f.line)
+        } else if f.line > 0 {
             format!("{}:{}", report::repo_path(chart, &f.file), f.line)
         } else {
             report::repo_path(chart, &f.file)

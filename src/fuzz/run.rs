@@ -105,6 +105,9 @@ pub struct Report {
     pub plan_size: usize,
     /// The distinct failures, in the order found.
     pub failures: Vec<Found>,
+    /// Whether the base values (the chart's defaults and `-f` files) already failed, which
+    /// ends the session: every run would hit the same failure first.
+    pub base_failed: bool,
 }
 
 /// Everything a run needs.
@@ -422,6 +425,19 @@ impl<'a> Fuzzer<'a> {
                     if let Some(&j) = index.get(&signature) {
                         report.failures[j].hits += 1;
                         continue;
+                    }
+                    if i == 0 {
+                        report.base_failed = true;
+                        report.failures.push(Found {
+                            kind,
+                            signature,
+                            message,
+                            first_run: 0,
+                            hits: 1,
+                            repro: Vec::new(),
+                            repro_yaml: "{}\n".into(),
+                        });
+                        break;
                     }
                     let (repro, message) =
                         shrink::shrink(self, muts, &signature).unwrap_or((Vec::new(), message));

@@ -9,7 +9,7 @@ use super::gen::Mutation;
 use super::run::{Fuzzer, Verdict};
 
 /// Renders spent on shrinking one failure at most.
-const BUDGET: usize = 600;
+const BUDGET: usize = 120;
 
 struct Shrinker<'f, 'c> {
     fuzzer: &'f mut Fuzzer<'c>,
