@@ -3,11 +3,13 @@
 pub mod check;
 pub mod cluster;
 pub mod conformance;
+pub mod fuzz;
 pub mod install;
 pub mod lint;
 pub mod load;
 pub mod template;
 pub mod test;
+pub mod upgrade_check;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +51,12 @@ pub enum Command {
     Load(load::LoadArgs),
     /// Count a load run's events in ClickHouse: missing, duplicated, ingestion lag.
     Verify(verify::VerifyArgs),
+    /// Render the chart at --from and the given chart with the same values, and report what
+    /// `helm upgrade` from one to the other would break.
+    UpgradeCheck(upgrade_check::UpgradeCheckArgs),
+    /// Render the chart with values generated from values.schema.json and report template
+    /// crashes and broken manifests, each with a shrunk reproducer.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 /// What a command produced, so commands can run in-process in tests as they do from the CLI.
@@ -86,5 +94,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(args),
         Command::Load(args) => load::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::UpgradeCheck(args) => upgrade_check::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
     }
 }
