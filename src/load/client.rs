@@ -251,12 +251,13 @@ impl Conn {
         std::future::poll_fn(|cx| {
             let mut byte = [0u8; 1];
             let mut rb = tokio::io::ReadBuf::new(&mut byte);
-            std::task::Poll::Ready(match std::pin::Pin::new(&mut **io).poll_read(cx, &mut rb) {
-                // Nothing to read: idle and open.
-                std::task::Poll::Pending => true,
-                // End of stream, stray bytes or an error: not reusable.
-                std::task::Poll::Ready(_) => false,
-            })
+            // Pending (nothing to read) means idle and open; end of stream, stray bytes or
+            // an error mean not reusable.
+            std::task::Poll::Ready(
+                std::pin::Pin::new(&mut **io)
+                    .poll_read(cx, &mut rb)
+                    .is_pending(),
+            )
         })
         .await
     }
@@ -468,7 +469,6 @@ pub async fn request_once(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     #[test]
     fn parses_targets() {
