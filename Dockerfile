@@ -4,7 +4,7 @@
 #   docker build -t REGISTRY/posthog-charttest:TAG .
 #   docker push REGISTRY/posthog-charttest:TAG
 #   posthog-charttest load --scenario s.yaml --in-cluster 4 --image REGISTRY/posthog-charttest:TAG
-FROM rust:1.85-alpine AS build
+FROM rust:1-alpine AS build
 # musl-dev to link statically; gcc for ring's C and assembly parts.
 RUN apk add --no-cache musl-dev gcc
 WORKDIR /src

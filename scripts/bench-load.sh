@@ -98,7 +98,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 at1, atend = int(sys.argv[2]), int(sys.argv[3])
 print(f"{sys.argv[4]} min at {sys.argv[5]}/s: {s['http_reqs']} requests, {s['events']['accepted']} accepted, "
-      f"{s['dropped_iterations']} dropped, p99 {s['http_req_duration']['p99']} ms")
+      f"{s['dropped_iterations']} dropped, {s['vus_max']} VUs at most, p99 {s['http_req_duration']['p99']} ms")
 print(f"peak RSS at 1 min: {at1} kB; at the end: {atend} kB; growth {100.0 * (atend - at1) / at1:.1f}%")
 PY
   ;;
