@@ -55,6 +55,11 @@ pub struct FuzzArgs {
     /// on defaults the schema does not require.
     #[arg(long = "remove-optional")]
     pub remove_optional: bool,
+    /// Treat the chart's own `fail`/`required` messages as input validation: values they
+    /// refuse are counted as rejected, not reported (for charts that check cross-field rules
+    /// the schema cannot express).
+    #[arg(long = "fail-is-validation")]
+    pub fail_is_validation: bool,
 }
 
 impl FuzzArgs {
@@ -70,6 +75,7 @@ impl FuzzArgs {
             repro_dir: None,
             output: Format::Human,
             remove_optional: false,
+            fail_is_validation: false,
         }
     }
 }
@@ -90,7 +96,7 @@ fn human(r: &Report, args: &FuzzArgs, files: &[Option<PathBuf>]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "fuzz {}: {} runs (seed {}, {} planned values): {} passed, {} rejected by the schema, {} failed; {} distinct failure(s)",
+        "fuzz {}: {} runs (seed {}, {} planned values): {} passed, {} rejected as invalid input, {} failed; {} distinct failure(s)",
         args.chart,
         r.runs,
         r.seed,
@@ -181,6 +187,7 @@ pub fn run(args: &FuzzArgs) -> Outcome {
         Ok(f) => f,
         Err(e) => return failure(e),
     };
+    fuzzer.set_fail_is_validation(args.fail_is_validation);
     let report = fuzzer.run(args.seed, args.runs);
     let mut files = Vec::new();
     for (i, f) in report.failures.iter().enumerate() {

@@ -322,9 +322,13 @@ fn interesting<R: Rng>(schema: &Schema, v: &Json, t: &str, rng: &mut R) -> Vec<J
     }
 }
 
+/// Nodes one random value may have beyond what its schema requires, so values of wide,
+/// deep schemas stay the size a user writes.
+const NODE_BUDGET: usize = 64;
+
 /// A random value valid for `s` (as far as generation can tell: `not`, `if` and formats
 /// other than the common ones are left to validation). Optional properties are included
-/// with probability `p_optional`.
+/// with probability `p_optional`, until the value has [`NODE_BUDGET`] nodes.
 pub fn random_value<R: Rng>(
     schema: &Schema,
     s: &Json,
@@ -332,6 +336,20 @@ pub fn random_value<R: Rng>(
     depth: usize,
     p_optional: f64,
 ) -> Json {
+    let mut budget = NODE_BUDGET;
+    random_inner(schema, s, rng, depth, p_optional, &mut budget)
+}
+
+fn random_inner<R: Rng>(
+    schema: &Schema,
+    s: &Json,
+    rng: &mut R,
+    depth: usize,
+    p_optional: f64,
+    budget: &mut usize,
+) -> Json {
+    *budget = budget.saturating_sub(1);
+    let p_optional = if *budget == 0 { 0.0 } else { p_optional };
     let v = schema.view(s);
     if depth > MAX_DEPTH {
         return Json::Null;
@@ -345,7 +363,7 @@ pub fn random_value<R: Rng>(
     for key in ["oneOf", "anyOf"] {
         if let Some(Json::Array(branches)) = v.get(key) {
             if let Some(b) = branches.choose(rng) {
-                return random_value(schema, b, rng, depth + 1, p_optional);
+                return random_inner(schema, b, rng, depth + 1, p_optional, budget);
             }
         }
     }
@@ -360,16 +378,16 @@ pub fn random_value<R: Rng>(
                     if req.contains(k) || rng.gen_bool(p_optional.clamp(0.0, 1.0)) {
                         m.insert(
                             k.clone(),
-                            random_value(schema, sub, rng, depth + 1, p_optional),
+                            random_inner(schema, sub, rng, depth + 1, p_optional, budget),
                         );
                     }
                 }
             }
             if let Some(addl) = v.get("additionalProperties").filter(|a| a.is_object()) {
-                if v.get("properties").is_none() && rng.gen_bool(0.5) {
+                if v.get("properties").is_none() && *budget > 0 && rng.gen_bool(0.5) {
                     m.insert(
                         format!("key{}", rng.gen_range(0..10)),
-                        random_value(schema, addl, rng, depth + 1, p_optional),
+                        random_inner(schema, addl, rng, depth + 1, p_optional, budget),
                     );
                 }
             }
@@ -378,11 +396,12 @@ pub fn random_value<R: Rng>(
         "array" => {
             let item = v.get("items").cloned().unwrap_or(Json::Bool(true));
             let min = count(&v, "minItems").unwrap_or(0);
-            let max = count(&v, "maxItems").unwrap_or(min + 3).min(min + 3);
+            let extra = if *budget == 0 { 0 } else { 3 };
+            let max = count(&v, "maxItems").unwrap_or(min + extra).min(min + extra);
             let n = rng.gen_range(min..=max.max(min));
             Json::Array(
                 (0..n)
-                    .map(|_| random_value(schema, &item, rng, depth + 1, p_optional))
+                    .map(|_| random_inner(schema, &item, rng, depth + 1, p_optional, budget))
                     .collect(),
             )
         }

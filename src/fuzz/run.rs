@@ -24,6 +24,12 @@ use super::gen::{self, Mutation, Plan};
 use super::schema::Schema;
 use super::shrink;
 
+/// Evaluation steps one template file may take in a fuzz run (real charts need well under
+/// a tenth of this).
+pub const FUZZ_MAX_STEPS: u64 = 2_000_000;
+/// Bytes one template file may write in a fuzz run.
+pub const FUZZ_MAX_OUTPUT: usize = 16 << 20;
+
 /// What kind of failure a run found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -121,6 +127,7 @@ pub struct Fuzzer<'a> {
     checks: Vec<Box<dyn ManifestCheck>>,
     sets: HashMap<String, Arc<TemplateSet>>,
     evaluations: usize,
+    fail_is_validation: bool,
 }
 
 /// Numbers that are whole become integers, so `type: integer` accepts YAML's float64s.
@@ -181,7 +188,14 @@ impl<'a> Fuzzer<'a> {
             checks,
             sets: HashMap::new(),
             evaluations: 0,
+            fail_is_validation: false,
         })
+    }
+
+    /// Treats the chart's own `fail`/`required` messages as input validation: values they
+    /// refuse count as rejected, like values the schema refuses, instead of as failures.
+    pub fn set_fail_is_validation(&mut self, on: bool) {
+        self.fail_is_validation = on;
     }
 
     /// The plan (for reporting).
@@ -256,12 +270,23 @@ impl<'a> Fuzzer<'a> {
             helm_major: 4,
             seed: Some(1),
             now: chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").ok(),
+            // Boundary values (2147483647 replicas) can make loops run away; a template that
+            // needs more than this for one file is itself a finding.
+            limits: crate::engine::Limits {
+                max_steps: FUZZ_MAX_STEPS,
+                max_output: FUZZ_MAX_OUTPUT,
+                ..crate::engine::Limits::default()
+            },
             ..ExecOptions::default()
         };
         let mut files = match execute_units(&set, &order, &eopts) {
             Ok(f) => f,
             Err(e) => {
                 let message = e.helm_message_for(4);
+                // `fail` and `required` report as "execution error at (file:line:col): msg".
+                if self.fail_is_validation && message.starts_with("execution error at (") {
+                    return Verdict::Rejected;
+                }
                 return Verdict::Failed {
                     kind: FailureKind::TemplateError,
                     signature: format!(
