@@ -397,7 +397,9 @@ fn random_inner<R: Rng>(
             let item = v.get("items").cloned().unwrap_or(Json::Bool(true));
             let min = count(&v, "minItems").unwrap_or(0);
             let extra = if *budget == 0 { 0 } else { 3 };
-            let max = count(&v, "maxItems").unwrap_or(min + extra).min(min + extra);
+            let max = count(&v, "maxItems")
+                .unwrap_or(min + extra)
+                .min(min + extra);
             let n = rng.gen_range(min..=max.max(min));
             Json::Array(
                 (0..n)
