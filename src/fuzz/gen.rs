@@ -239,7 +239,7 @@ fn interesting<R: Rng>(schema: &Schema, v: &Json, t: &str, rng: &mut R) -> Vec<J
                 cands.push(-1000.0);
             }
             if hi_i.is_none() {
-                cands.extend([65535.0, 2147483647.0]);
+                cands.push(100.0);
             }
             if let Some(m) = mult {
                 cands.extend([m, m * 2.0]);
@@ -397,7 +397,9 @@ fn random_inner<R: Rng>(
             let item = v.get("items").cloned().unwrap_or(Json::Bool(true));
             let min = count(&v, "minItems").unwrap_or(0);
             let extra = if *budget == 0 { 0 } else { 3 };
-            let max = count(&v, "maxItems").unwrap_or(min + extra).min(min + extra);
+            let max = count(&v, "maxItems")
+                .unwrap_or(min + extra)
+                .min(min + extra);
             let n = rng.gen_range(min..=max.max(min));
             Json::Array(
                 (0..n)
