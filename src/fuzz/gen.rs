@@ -239,7 +239,7 @@ fn interesting<R: Rng>(schema: &Schema, v: &Json, t: &str, rng: &mut R) -> Vec<J
                 cands.push(-1000.0);
             }
             if hi_i.is_none() {
-                cands.extend([65535.0, 2147483647.0]);
+                cands.push(100.0);
             }
             if let Some(m) = mult {
                 cands.extend([m, m * 2.0]);

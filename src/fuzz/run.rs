@@ -26,7 +26,7 @@ use super::shrink;
 
 /// Evaluation steps one template file may take in a fuzz run (real charts need well under
 /// a tenth of this).
-pub const FUZZ_MAX_STEPS: u64 = 2_000_000;
+pub const FUZZ_MAX_STEPS: u64 = 500_000;
 /// Bytes one template file may write in a fuzz run.
 pub const FUZZ_MAX_OUTPUT: usize = 16 << 20;
 
@@ -439,7 +439,21 @@ impl<'a> Fuzzer<'a> {
         for i in 0..runs.max(1) {
             let muts = self.mutations_for(seed, i, runs, &singles);
             report.runs += 1;
-            match self.evaluate(&muts) {
+            let started = std::time::Instant::now();
+            if trace_runs() {
+                eprintln!("run {i} starts: {}", gen::overlay(&Json::Null, &muts));
+            }
+            let verdict = self.evaluate(&muts);
+            if trace_runs() {
+                let paths: Vec<String> = muts.iter().map(|(p, _)| p.join(".")).collect();
+                eprintln!(
+                    "run {i}: {:?} in {} ms: {}",
+                    std::mem::discriminant(&verdict),
+                    started.elapsed().as_millis(),
+                    paths.join(", ")
+                );
+            }
+            match verdict {
                 Verdict::Rejected => report.rejected += 1,
                 Verdict::Passed => report.passed += 1,
                 Verdict::Failed {
@@ -483,6 +497,12 @@ impl<'a> Fuzzer<'a> {
         }
         report
     }
+}
+
+/// Whether `CHARTTEST_FUZZ_TRACE` asks for one line per run on stderr (run, verdict, time,
+/// changed paths), for finding slow or surprising runs.
+fn trace_runs() -> bool {
+    std::env::var_os("CHARTTEST_FUZZ_TRACE").is_some()
 }
 
 /// The values file of a reproducer.
