@@ -611,7 +611,9 @@ impl Printer {
         } else {
             4
         };
-        let mut s = format!("U+{:0width$X}", u, width = prec);
+        let hex = format!("{u:X}");
+        // Built by hand: Rust's formatter rejects widths above 65535, Go's goes to 1e6.
+        let mut s = format!("U+{}{hex}", "0".repeat(prec.saturating_sub(hex.len())));
         if self.f.sharp && u <= MAX_RUNE {
             if let Some(c) = char::from_u32(u as u32) {
                 if is_print(c) {
@@ -1017,13 +1019,35 @@ fn escape_rune(out: &mut String, c: char, q: u8, ascii_only: bool) {
 
 // ---- strconv.FormatFloat ----
 
+/// Rust's formatter panics on precisions above 65535; Go allows up to 1e6. A double's exact
+/// decimal expansion ends within 1100 places, so beyond that only zeros follow.
+const EXACT_PLACES: usize = 1100;
+
+/// `format!("{:.prec$}", f)` for any `prec`.
+fn fixed_prec(f: f64, prec: usize) -> String {
+    let mut s = format!("{:.*}", prec.min(EXACT_PLACES), f);
+    s.extend(std::iter::repeat_n('0', prec.saturating_sub(EXACT_PLACES)));
+    s
+}
+
+/// `format!("{:.prec$e}", f)` for any `prec`.
+fn exp_prec(f: f64, prec: usize) -> String {
+    let s = format!("{:.*e}", prec.min(EXACT_PLACES), f);
+    if prec <= EXACT_PLACES {
+        return s;
+    }
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let zeros = "0".repeat(prec - EXACT_PLACES);
+    format!("{mant}{zeros}e{exp}")
+}
+
 /// Digits of `|f|` rounded to `sig` significant digits, trailing zeros removed, with the
 /// decimal point position (`0.DIGITS × 10^dp`).
 fn rounded_digits(f: f64, sig: usize) -> (Vec<u8>, i32) {
     if f == 0.0 {
         return (vec![b'0'], 1);
     }
-    let s = format!("{:.*e}", sig.saturating_sub(1), f.abs());
+    let s = exp_prec(f.abs(), sig.saturating_sub(1));
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let mut digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
@@ -1124,7 +1148,7 @@ fn strconv_float(f: f64, fmt: char, prec: i32) -> String {
                 let (d, dp) = shortest_digits(f);
                 fmt_e_digits(neg, &d, dp, d.len() - 1, fmt)
             } else {
-                let s = format!("{:.*e}", prec as usize, f.abs());
+                let s = exp_prec(f.abs(), prec as usize);
                 let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
                 let mut out = String::new();
                 if neg {
@@ -1140,7 +1164,7 @@ fn strconv_float(f: f64, fmt: char, prec: i32) -> String {
                 let (d, dp) = shortest_digits(f);
                 fmt_f_digits(neg, &d, dp, (d.len() as i32 - dp).max(0) as usize)
             } else {
-                let body = format!("{:.*}", prec as usize, f.abs());
+                let body = fixed_prec(f.abs(), prec as usize);
                 if neg {
                     format!("-{body}")
                 } else {
