@@ -77,6 +77,9 @@ pub struct Chart {
     /// values.yaml's text, for helm 3, which reads only its first document and keeps numbers
     /// as `json.Number` ([`Chart::values_for`]).
     pub values_text: Option<Arc<str>>,
+    /// helm 3's reading of `values_text`, parsed on first use and shared by clones: `test`
+    /// prepares the chart once per test case.
+    pub values3: Arc<std::sync::OnceLock<Option<Value>>>,
     /// values.schema.json, raw.
     pub schema: Option<Arc<[u8]>>,
     /// Subcharts, from `charts/`, sorted by directory or archive name.
@@ -93,10 +96,16 @@ impl Chart {
     /// with numbers as `json.Number`; where that fails, helm 4's reading stands.
     pub fn values_for(&self, major: u32) -> Value {
         if major < 4 {
-            if let Some(text) = &self.values_text {
-                if let Ok(v @ Value::Map(..)) = crate::engine::yaml::parse_use_number(text) {
-                    return v;
+            let parsed = self.values3.get_or_init(|| {
+                let text = self.values_text.as_ref()?;
+                match crate::engine::yaml::parse_use_number(text) {
+                    Ok(v @ Value::Map(..)) => Some(v),
+                    _ => None,
                 }
+            });
+            // Shared like `values` below: coalescing copies a chart's values before merging.
+            if let Some(v) = parsed {
+                return v.clone();
             }
         }
         self.values.clone()

@@ -102,29 +102,64 @@ fn validate_rec(
 
 /// The compiled form of `schema`. Compiling costs far more than validating, and test runners
 /// and lint render one chart many times, so compiled schemas are kept, keyed by content.
-fn compiled_schema(schema: &[u8]) -> Result<std::sync::Arc<JSONSchema>, String> {
+type Compiled = Result<std::sync::Arc<JSONSchema>, String>;
+
+/// The compiled form of `schema`, compiled once per process. A slot per schema lets a
+/// background [`warm`] and the renderer share one compilation: whoever comes second waits for
+/// the first instead of compiling again.
+fn compiled_schema(schema: &[u8]) -> Compiled {
     use std::collections::HashMap;
     use std::hash::{Hash, Hasher};
     use std::sync::{Arc, Mutex, OnceLock};
-    type Cache = Mutex<HashMap<u64, Arc<JSONSchema>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
+    type Slot = Arc<OnceLock<Compiled>>;
+    static CACHE: OnceLock<Mutex<HashMap<u64, Slot>>> = OnceLock::new();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     schema.hash(&mut h);
     let key = h.finish();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(c) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(c);
-    }
-    let json: Json = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
-    let compiled = Arc::new(JSONSchema::compile(&json).map_err(|e| e.to_string())?);
-    if let Ok(mut c) = cache.lock() {
+    let slot: Slot = {
+        let Ok(mut c) = CACHE.get_or_init(Default::default).lock() else {
+            return compile(schema);
+        };
         // A handful of charts per process; the bound only guards against pathological use.
-        if c.len() >= 64 {
+        if c.len() >= 64 && !c.contains_key(&key) {
             c.clear();
         }
-        c.insert(key, compiled.clone());
+        c.entry(key).or_default().clone()
+    };
+    slot.get_or_init(|| compile(schema)).clone()
+}
+
+fn compile(schema: &[u8]) -> Compiled {
+    let json: Json = serde_json::from_slice(schema).map_err(|e| e.to_string())?;
+    Ok(std::sync::Arc::new(
+        JSONSchema::compile(&json).map_err(|e| e.to_string())?,
+    ))
+}
+
+/// Compiles the values schemas of `chart` and its subcharts on a background thread, so a
+/// later [`validate_chart`] finds them ready. Compiling checks each schema against its
+/// meta-schema and is the costliest step of rendering a chart that has one; the caller goes on
+/// loading values and parsing templates meanwhile.
+pub fn warm(chart: &Chart) {
+    fn collect(ch: &Chart, out: &mut Vec<std::sync::Arc<[u8]>>) {
+        out.extend(ch.schema.iter().cloned());
+        for d in &ch.dependencies {
+            collect(d, out);
+        }
     }
-    Ok(compiled)
+    let mut schemas = Vec::new();
+    collect(chart, &mut schemas);
+    if schemas.is_empty() {
+        return;
+    }
+    // Detached: if rendering fails first, the process may exit before this ends.
+    let _ = std::thread::Builder::new()
+        .name("schema-warm".into())
+        .spawn(move || {
+            for s in schemas {
+                let _ = compiled_schema(&s);
+            }
+        });
 }
 
 /// Validates one values map against one schema; the error is the list of `- …` lines, each
@@ -132,6 +167,11 @@ fn compiled_schema(schema: &[u8]) -> Result<std::sync::Arc<JSONSchema>, String> 
 pub fn validate_single(values: &MapRef, schema: &[u8], helm_major: u32) -> Result<(), String> {
     let compiled = compiled_schema(schema)?;
     let instance = normalise(to_json(&Value::Map(MapType::Interface, values.clone())));
+    // Collecting errors builds paths for every keyword visited; the boolean check does not, and
+    // values are nearly always valid.
+    if compiled.is_valid(&instance) {
+        return Ok(());
+    }
     let leaves: Vec<Leaf> = match compiled.validate(&instance) {
         Ok(()) => return Ok(()),
         Err(errs) => errs

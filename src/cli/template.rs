@@ -221,7 +221,7 @@ pub struct Rendered {
 }
 
 /// Loads, prepares and renders the chart as `helm template` would, stopping before output
-/// assembly. A failure comes back as the complete outcome helm would print.
+/// assembly. Meant for one render per process: the chart and parse trees are not freed. A failure comes back as the complete outcome helm would print.
 pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
     let (name, chart_ref) = args.name_and_chart();
     let h = args.helm_compat;
@@ -255,6 +255,9 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         Ok(c) => c,
         Err(e) => return Err(Outcome::error(e.0)),
     };
+    if !args.skip_schema_validation {
+        crate::chart::schema::warm(&chart);
+    }
     let ropts = RenderOptions {
         helm_major: h,
         release: ReleaseOptions {
@@ -305,7 +308,12 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
             }
         }
     }
-    let files = match render::chart::render_prepared(&prepared, &eopts) {
+    let order = render::chart::helm_order(&prepared.units);
+    let set = match render::chart::parse_units(&order, h) {
+        Ok(s) => s,
+        Err(e) => return Err(partial_error(&e.helm_message_for(h), args.debug)),
+    };
+    let files = match render::chart::execute_units(&set, &order, &eopts) {
         Ok(f) => f,
         Err(e) => return Err(partial_error(&e.helm_message_for(h), args.debug)),
     };
@@ -317,6 +325,12 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
             data: String::from_utf8_lossy(&c.data).into_owned(),
         })
         .collect();
+    // One render per process: freeing the chart, its values and every parse tree node by node
+    // costs more than executing the templates did, and the process exits after printing.
+    drop(order);
+    std::mem::forget(set);
+    std::mem::forget(prepared);
+    std::mem::forget(chart);
     Ok(Rendered {
         files,
         crds,

@@ -125,6 +125,64 @@ impl TemplateSet {
         Ok(())
     }
 
+    /// [`TemplateSet::add`] for many files, parsed on several threads and added in the given
+    /// order, so `define` precedence and the first reported error are those of adding them
+    /// one by one.
+    pub fn add_all(&mut self, files: &[(&str, &str)]) -> Result<(), Error> {
+        let major = self.helm_major;
+        let parse_one = |(name, text): &(&str, &str)| {
+            super::parser::parse(name, name, text, &|n| has_function_in(n, major))
+        };
+        let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4);
+        // Below this much text a thread costs more than it saves.
+        let parsed: Vec<Result<Vec<Tree>, Error>> = if threads < 2 || total < 64 * 1024 {
+            files.iter().map(parse_one).collect()
+        } else {
+            // Interleaved so each thread gets a similar mix of large and small files.
+            let mut slots: Vec<Option<Result<Vec<Tree>, Error>>> =
+                (0..files.len()).map(|_| None).collect();
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (1..threads)
+                    .map(|k| {
+                        s.spawn(move || {
+                            (k..files.len())
+                                .step_by(threads)
+                                .map(|i| (i, parse_one(&files[i])))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                for i in (0..files.len()).step_by(threads) {
+                    slots[i] = Some(parse_one(&files[i]));
+                }
+                for h in handles {
+                    // A panicking parser is a bug; the file is then parsed again here so
+                    // its panic surfaces on this thread as it would without threads.
+                    if let Ok(done) = h.join() {
+                        for (i, r) in done {
+                            slots[i] = Some(r);
+                        }
+                    }
+                }
+            });
+            slots
+                .into_iter()
+                .zip(files)
+                .map(|(r, f)| r.unwrap_or_else(|| parse_one(f)))
+                .collect()
+        };
+        for r in parsed {
+            for t in r? {
+                associate(&mut self.trees, t);
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a template called `name` exists.
     pub fn contains(&self, name: &str) -> bool {
         self.trees.contains_key(name)

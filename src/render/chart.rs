@@ -24,9 +24,11 @@ pub fn helm_order(units: &[RenderUnit]) -> Vec<&RenderUnit> {
 /// Parses templates, already in helm's order, into one set.
 pub fn parse_units(order: &[&RenderUnit], helm_major: u32) -> Result<TemplateSet, Error> {
     let mut set = TemplateSet::for_helm(helm_major);
-    for u in order {
-        set.add(&u.name, &u.text)?;
-    }
+    let files: Vec<(&str, &str)> = order
+        .iter()
+        .map(|u| (u.name.as_str(), u.text.as_ref()))
+        .collect();
+    set.add_all(&files)?;
     Ok(set)
 }
 
