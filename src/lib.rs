@@ -8,6 +8,7 @@ pub mod engine;
 pub mod fuzz;
 pub mod lint;
 pub mod load;
+pub mod par;
 pub mod render;
 pub mod unittest;
 pub mod upgrade;

@@ -483,41 +483,72 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
         return Err("Chart.yaml file is missing".into());
     }
     c.metadata.validate().map_err(ChartError)?;
-    for (n, files) in subs {
-        if n.starts_with('_') || n.starts_with('.') {
-            continue;
-        }
-        let sc = if n.ends_with(".tgz") {
-            let Some(file) = files.first() else { continue };
-            if file.name != n {
+    let subs: Vec<(String, Vec<ChartFile>)> = subs
+        .into_iter()
+        .filter(|(n, _)| !(n.starts_with('_') || n.starts_with('.')))
+        .collect();
+    // Subcharts are independent until dependency processing; their values files are most of
+    // the YAML a chart holds, so they load on several threads.
+    let work: usize = subs
+        .iter()
+        .flat_map(|(_, fs)| fs.iter().map(|f| f.data.len()))
+        .sum();
+    let loaded =
+        crate::par::map_ordered(&subs, work, 32 * 1024, |(n, files)| load_subchart(n, files));
+    for ((n, _), sc) in subs.iter().zip(loaded) {
+        match sc {
+            Ok(Some(sc)) => c.dependencies.push(sc),
+            Ok(None) => {}
+            Err(SubchartError::ArchiveName(got)) => {
                 return Err(ChartError(format!(
-                    "error unpacking subchart tar in {}: expected {n}, got {}",
-                    c.metadata.name, file.name
-                )));
+                    "error unpacking subchart tar in {}: expected {n}, got {got}",
+                    c.metadata.name
+                )))
             }
-            load_archive(&file.data)
-        } else {
-            let buff: Vec<ChartFile> = files
-                .into_iter()
-                .filter_map(|f| {
-                    let (_, rest) = f.name.split_once('/')?;
-                    Some(ChartFile {
-                        name: rest.to_string(),
-                        data: f.data,
-                    })
-                })
-                .collect();
-            load_files(buff)
-        };
-        let sc = sc.map_err(|e| {
-            ChartError(format!(
-                "error unpacking subchart {n} in {}: {}",
-                c.metadata.name, e.0
-            ))
-        })?;
-        c.dependencies.push(sc);
+            Err(SubchartError::Load(e)) => {
+                return Err(ChartError(format!(
+                    "error unpacking subchart {n} in {}: {}",
+                    c.metadata.name, e.0
+                )))
+            }
+        }
     }
     Ok(c)
+}
+
+/// Why a `charts/` entry failed to load.
+enum SubchartError {
+    /// A `.tgz` whose single entry is not named after it: the name found.
+    ArchiveName(String),
+    /// The chart itself failed.
+    Load(ChartError),
+}
+
+/// One entry of `charts/`: an archive, or a directory's files (names relative to `charts/`).
+/// `Ok(None)` when there is nothing to load.
+fn load_subchart(n: &str, files: &[ChartFile]) -> Result<Option<Chart>, SubchartError> {
+    if n.ends_with(".tgz") {
+        let Some(file) = files.first() else {
+            return Ok(None);
+        };
+        if file.name != n {
+            return Err(SubchartError::ArchiveName(file.name.clone()));
+        }
+        return load_archive(&file.data)
+            .map(Some)
+            .map_err(SubchartError::Load);
+    }
+    let buff: Vec<ChartFile> = files
+        .iter()
+        .filter_map(|f| {
+            let (_, rest) = f.name.split_once('/')?;
+            Some(ChartFile {
+                name: rest.to_string(),
+                data: f.data.clone(),
+            })
+        })
+        .collect();
+    load_files(buff).map(Some).map_err(SubchartError::Load)
 }
 
 /// Metadata for tests and callers that build charts in memory.

@@ -134,47 +134,8 @@ impl TemplateSet {
             super::parser::parse(name, name, text, &|n| has_function_in(n, major))
         };
         let total: usize = files.iter().map(|(_, t)| t.len()).sum();
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(4);
-        // Below this much text a thread costs more than it saves.
-        let parsed: Vec<Result<Vec<Tree>, Error>> = if threads < 2 || total < 64 * 1024 {
-            files.iter().map(parse_one).collect()
-        } else {
-            // Interleaved so each thread gets a similar mix of large and small files.
-            let mut slots: Vec<Option<Result<Vec<Tree>, Error>>> =
-                (0..files.len()).map(|_| None).collect();
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (1..threads)
-                    .map(|k| {
-                        s.spawn(move || {
-                            (k..files.len())
-                                .step_by(threads)
-                                .map(|i| (i, parse_one(&files[i])))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                for i in (0..files.len()).step_by(threads) {
-                    slots[i] = Some(parse_one(&files[i]));
-                }
-                for h in handles {
-                    // A panicking parser is a bug; the file is then parsed again here so
-                    // its panic surfaces on this thread as it would without threads.
-                    if let Ok(done) = h.join() {
-                        for (i, r) in done {
-                            slots[i] = Some(r);
-                        }
-                    }
-                }
-            });
-            slots
-                .into_iter()
-                .zip(files)
-                .map(|(r, f)| r.unwrap_or_else(|| parse_one(f)))
-                .collect()
-        };
+        // Below 64 KiB of text a thread costs more than it saves.
+        let parsed = crate::par::map_ordered(files, total, 64 * 1024, parse_one);
         for r in parsed {
             for t in r? {
                 associate(&mut self.trees, t);

@@ -176,50 +176,56 @@ pub fn sort_manifests(
 ) -> Result<(Vec<Manifest>, Vec<Manifest>), String> {
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
+    let mut docs: Vec<(&String, String)> = Vec::new();
     for (path, content) in files {
         let base = path.rsplit('/').next().unwrap_or(path);
         if base.starts_with('_') || content.trim().is_empty() {
             continue;
         }
-        for doc in split_manifests(content) {
-            let (kind, api_version, name, ann) = parse_head(path, &doc)?;
-            let mut m = Manifest {
-                path: path.clone(),
-                content: doc,
-                kind,
-                api_version,
-                name,
-                hook: None,
-            };
-            let Some(types) = ann.get("helm.sh/hook") else {
-                generic.push(m);
-                continue;
-            };
-            let weight = ann
-                .get("helm.sh/hook-weight")
-                .and_then(|w| w.parse::<i64>().ok())
-                .unwrap_or(0);
-            let mut events = Vec::new();
-            let mut unknown = false;
-            for t in types.split(',') {
-                let t = t.trim().to_lowercase();
-                if !HOOK_EVENTS.contains(&t.as_str()) {
-                    unknown = true;
-                    break;
-                }
-                events.push(if t == "test-success" {
-                    "test".to_string()
-                } else {
-                    t
-                });
+        docs.extend(split_manifests(content).into_iter().map(|d| (path, d)));
+    }
+    // Reading each document's head is a full YAML parse: the costliest step of assembly.
+    let work: usize = docs.iter().map(|(_, d)| d.len()).sum();
+    let heads =
+        crate::par::map_ordered(&docs, work, 64 * 1024, |(path, doc)| parse_head(path, doc));
+    for ((path, doc), head) in docs.into_iter().zip(heads) {
+        let (kind, api_version, name, ann) = head?;
+        let mut m = Manifest {
+            path: path.clone(),
+            content: doc,
+            kind,
+            api_version,
+            name,
+            hook: None,
+        };
+        let Some(types) = ann.get("helm.sh/hook") else {
+            generic.push(m);
+            continue;
+        };
+        let weight = ann
+            .get("helm.sh/hook-weight")
+            .and_then(|w| w.parse::<i64>().ok())
+            .unwrap_or(0);
+        let mut events = Vec::new();
+        let mut unknown = false;
+        for t in types.split(',') {
+            let t = t.trim().to_lowercase();
+            if !HOOK_EVENTS.contains(&t.as_str()) {
+                unknown = true;
+                break;
             }
-            if unknown {
-                // helm drops hooks with an unknown event, silently.
-                continue;
-            }
-            m.hook = Some(Hook { events, weight });
-            hooks.push(m);
+            events.push(if t == "test-success" {
+                "test".to_string()
+            } else {
+                t
+            });
         }
+        if unknown {
+            // helm drops hooks with an unknown event, silently.
+            continue;
+        }
+        m.hook = Some(Hook { events, weight });
+        hooks.push(m);
     }
     sort_by_kind(&mut hooks);
     sort_by_kind(&mut generic);
