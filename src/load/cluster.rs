@@ -30,6 +30,8 @@ pub struct JobSpec {
     pub run_id: String,
     /// Tokio worker threads per pod (0: the pod's CPUs).
     pub threads: usize,
+    /// More arguments for the pods' `load` command (`--target`, `--token`).
+    pub extra_args: Vec<String>,
 }
 
 fn yaml_str(s: &str) -> String {
@@ -73,6 +75,7 @@ pub fn manifests(spec: &JobSpec) -> String {
         args.push("--threads".into());
         args.push(spec.threads.to_string());
     }
+    args.extend(spec.extra_args.iter().cloned());
     let args_yaml = args
         .iter()
         .map(|a| format!("            - {}", yaml_str(a)))
@@ -421,6 +424,7 @@ mod tests {
             scenario: "targets: [http://capture:3000]\ntoken: t\n".into(),
             run_id: "run-7".into(),
             threads: 0,
+            extra_args: vec!["--target".into(), "http://capture.ph.svc:3000".into()],
         }
     }
 
@@ -447,6 +451,11 @@ mod tests {
             .unwrap()
             .iter()
             .any(|a| a == "--summary-line"));
+        assert!(args
+            .as_array()
+            .unwrap()
+            .windows(2)
+            .any(|w| w[0] == "--target" && w[1] == "http://capture.ph.svc:3000"));
     }
 
     #[test]
