@@ -14,7 +14,7 @@ use super::Outcome;
 use crate::cluster::env::Env;
 use crate::cluster::helm::HelmValues;
 use crate::cluster::progress::{Log, ProgressMode};
-use crate::cluster::provider::CreateOptions;
+use crate::cluster::provider::{Cluster, CreateOptions};
 use crate::cluster::providers::provider_for;
 use crate::cluster::signals::Signals;
 use crate::cluster::state::StateFile;
@@ -191,8 +191,10 @@ fn usage(msg: impl AsRef<str>) -> Outcome {
     o
 }
 
-/// Builds the run's options from the flags; `Err` is a usage error.
-pub fn options(a: &E2eArgs, env: &Env) -> Result<Options, String> {
+/// Builds the run's options from the flags; `Err` is a usage error. The second value is the
+/// provider's objection to the cluster (no region, an unreadable kubeconfig): in a run that is
+/// a failed provision phase, in a dry run a usage error.
+pub fn options(a: &E2eArgs, env: &Env) -> Result<(Options, Option<String>), String> {
     let timeouts = Timeouts::parse(&a.timeout)?;
     let now = now_from(&a.now)?;
     let ttl = parse_duration(&a.ttl).map_err(|e| format!("--ttl: {e}"))?;
@@ -233,14 +235,39 @@ pub fn options(a: &E2eArgs, env: &Env) -> Result<Options, String> {
         .map_err(|e| e.to_string())?;
     let state = StateFile::new(&a.state.state_file);
     let provider = provider_for(a.target.provider, env);
-    let cluster = target_cluster(
+    let expires_at = now + ttl.as_secs() as i64;
+    let (cluster, objection) = match target_cluster(
         &a.target,
         &state,
         env,
         provider.as_ref(),
         &run_id,
-        now + ttl.as_secs() as i64,
-    )?;
+        expires_at,
+    ) {
+        Ok(c) => (c, None),
+        Err(e) => (
+            Cluster {
+                provider: a.target.provider,
+                name: a
+                    .target
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("charttest-{run_id}")),
+                region: a.target.region.clone(),
+                project: a.target.project.clone(),
+                resource_group: a.target.resource_group.clone(),
+                resource_group_owned: false,
+                run_id: run_id.clone(),
+                expires_at,
+                kubeconfig: a.target.kubeconfig.clone().unwrap_or_default(),
+                context: a.target.context.clone(),
+                backend: None,
+                pid: None,
+                data_dir: None,
+            },
+            Some(e),
+        ),
+    };
     let local = a.target.provider.is_local();
     let create = CreateOptions {
         kube_version: a.kube_version.clone(),
@@ -252,57 +279,60 @@ pub fn options(a: &E2eArgs, env: &Env) -> Result<Options, String> {
         .artifacts
         .clone()
         .unwrap_or_else(|| artifacts::default_dir(&run_id));
-    Ok(Options {
-        chart: a.chart.clone(),
-        namespace: a.namespace.clone().unwrap_or_else(|| {
-            format!(
-                "charttest-{}",
-                run_id.to_ascii_lowercase().replace('_', "-")
-            )
-        }),
-        cluster,
-        create,
-        state_file: a.state.state_file.clone(),
-        release: a.release.clone(),
-        values: HelmValues {
-            files: a.values.clone(),
-            set: a.set.clone(),
-            set_string: a.set_string.clone(),
-            set_file: a.set_file.clone(),
-            set_json: a.set_json.clone(),
+    Ok((
+        Options {
+            chart: a.chart.clone(),
+            namespace: a.namespace.clone().unwrap_or_else(|| {
+                format!(
+                    "charttest-{}",
+                    run_id.to_ascii_lowercase().replace('_', "-")
+                )
+            }),
+            cluster,
+            create,
+            state_file: a.state.state_file.clone(),
+            release: a.release.clone(),
+            values: HelmValues {
+                files: a.values.clone(),
+                set: a.set.clone(),
+                set_string: a.set_string.clone(),
+                set_file: a.set_file.clone(),
+                set_json: a.set_json.clone(),
+            },
+            upgrade_from: a.upgrade_from.clone(),
+            helm_bin: a.helm_bin.clone(),
+            load: LoadSettings {
+                scenario,
+                thresholds: plan.thresholds,
+                image: a.load_image.clone(),
+                pods: a.load_pods,
+                import_image: a.import_image,
+                token: a.token.clone(),
+                seed: !a.no_seed,
+            },
+            verify: VerifySettings {
+                user: a.clickhouse_user.clone(),
+                password: a.clickhouse_password.clone(),
+                database: a.database.clone(),
+                table: a.table.clone(),
+                stored_at: a.stored_at.clone(),
+                max_loss: a.max_loss,
+                max_lag_p99,
+            },
+            checks: CheckSettings {
+                skip: a.skip_check.clone(),
+                allow_unencrypted_storage: a.allow_unencrypted_storage,
+                ingress_url: a.ingress_url.clone(),
+                probe_image: a.probe_image.clone(),
+            },
+            artifacts,
+            keep: a.keep,
+            timeouts,
+            progress: a.progress,
+            poll,
         },
-        upgrade_from: a.upgrade_from.clone(),
-        helm_bin: a.helm_bin.clone(),
-        load: LoadSettings {
-            scenario,
-            thresholds: plan.thresholds,
-            image: a.load_image.clone(),
-            pods: a.load_pods,
-            import_image: a.import_image,
-            token: a.token.clone(),
-            seed: !a.no_seed,
-        },
-        verify: VerifySettings {
-            user: a.clickhouse_user.clone(),
-            password: a.clickhouse_password.clone(),
-            database: a.database.clone(),
-            table: a.table.clone(),
-            stored_at: a.stored_at.clone(),
-            max_loss: a.max_loss,
-            max_lag_p99,
-        },
-        checks: CheckSettings {
-            skip: a.skip_check.clone(),
-            allow_unencrypted_storage: a.allow_unencrypted_storage,
-            ingress_url: a.ingress_url.clone(),
-            probe_image: a.probe_image.clone(),
-        },
-        artifacts,
-        keep: a.keep,
-        timeouts,
-        progress: a.progress,
-        poll,
-    })
+        objection,
+    ))
 }
 
 /// Runs `e2e`.
@@ -312,10 +342,25 @@ pub fn run(args: E2eArgs) -> Outcome {
 
 /// Runs `e2e` with an explicit environment and log (tests).
 pub fn run_with(a: E2eArgs, env: Env, log: Log) -> Outcome {
-    let opts = match options(&a, &env) {
+    let (opts, objection) = match options(&a, &env) {
         Ok(o) => o,
         Err(e) => return usage(log.redact(&e)),
     };
+    if let Some(e) = objection {
+        if a.dry_run {
+            return usage(log.redact(&e));
+        }
+        let outcome = crate::e2e::refused(&opts, &e, &log);
+        return finish(
+            &a,
+            &opts,
+            &env,
+            &log,
+            &outcome.suite,
+            None,
+            outcome.exit_code(),
+        );
+    }
     if a.dry_run {
         return match plan::describe(&opts, &env) {
             Ok(text) => Outcome {

@@ -208,10 +208,12 @@ impl Lifecycle<'_> {
         let stage_seen = stage_at_timeout.clone();
         let setup = async {
             outcome.stage = Stage::Create;
-            log.line(format!(
-                "creating {} cluster {}",
-                cluster.provider, cluster.name
-            ));
+            if !create.is_empty() {
+                log.line(format!(
+                    "creating {} cluster {}",
+                    cluster.provider, cluster.name
+                ));
+            }
             let outs = signals
                 .guard(self.runner.run_plan(&create))
                 .await

@@ -450,6 +450,36 @@ pub async fn run(opts: &Options, env: &Env, log: &Log, signals: &mut Signals) ->
     }
 }
 
+/// The outcome of a run whose provider refused the cluster before anything ran (no region,
+/// an unreadable kubeconfig): provision failed, nothing to tear down.
+pub fn refused(opts: &Options, why: &str, log: &Log) -> RunOutcome {
+    log.line(format!("✘ provision failed: {}", log.redact(why)));
+    let mut cases = vec![case(Phase::Provision, Status::Failed, Duration::ZERO, why)];
+    for p in &Phase::ALL[1..5] {
+        cases.push(case(
+            *p,
+            Status::Skipped,
+            Duration::ZERO,
+            "provision failed",
+        ));
+    }
+    cases.push(case(
+        Phase::Teardown,
+        Status::Passed,
+        Duration::ZERO,
+        "nothing to tear down: nothing was created",
+    ));
+    RunOutcome {
+        suite: Suite {
+            name: "posthog-charttest e2e".into(),
+            properties: properties(opts),
+            cases,
+        },
+        interrupted: None,
+        keep_hint: None,
+    }
+}
+
 /// The facts shown with the report.
 pub fn properties(opts: &Options) -> Vec<(String, String)> {
     let c = &opts.cluster;
