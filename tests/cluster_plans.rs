@@ -34,20 +34,30 @@ fn full_env(bin: &FakeBin) -> charttest::cluster::env::Env {
     ])
 }
 
-/// The dry-run plan of a provider, with the prerequisite lines (which depend on the machine,
-/// e.g. being root for the k3s binary) checked and removed.
+/// The run id, time and state file every pinned plan uses.
+const PLAN_ARGS: [&str; 6] = [
+    "--run-id",
+    "abc123",
+    "--now",
+    "2025-01-01T00:00:00Z",
+    "--state-file",
+    "st/clusters.json",
+];
+
+/// A plan without its prerequisite lines, which depend on the machine (e.g. being root for
+/// the k3s binary).
+fn without_prerequisites(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with("#   "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The dry-run plan of a provider, with the prerequisite lines checked and removed.
 fn plan(bin: &FakeBin, extra: &[&str]) -> String {
-    let mut args = vec![
-        "cluster",
-        "create",
-        "--run-id",
-        "abc123",
-        "--now",
-        "2025-01-01T00:00:00Z",
-        "--state-file",
-        "st/clusters.json",
-        "--dry-run",
-    ];
+    let mut args = vec!["cluster", "create", "--dry-run"];
+    args.extend_from_slice(&PLAN_ARGS);
     args.extend_from_slice(extra);
     let (out, _) = run_cluster(&args, full_env(bin));
     assert_eq!(out.exit, 0, "{}", out.stderr);
@@ -55,11 +65,7 @@ fn plan(bin: &FakeBin, extra: &[&str]) -> String {
         !std::path::Path::new("st").exists(),
         "a dry run wrote files"
     );
-    out.stdout
-        .lines()
-        .filter(|l| !l.starts_with("#   "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    without_prerequisites(&out.stdout)
 }
 
 #[test]
@@ -386,16 +392,11 @@ fn e2e_plan(bin: &FakeBin, extra: &[&str]) -> String {
     let mut args = vec![
         "e2e",
         "charts/posthog",
-        "--run-id",
-        "abc123",
-        "--now",
-        "2025-01-01T00:00:00Z",
-        "--state-file",
-        "st/clusters.json",
         "--load-image",
         "ghcr.io/example/posthog-charttest:1.0.0",
         "--dry-run",
     ];
+    args.extend_from_slice(&PLAN_ARGS);
     args.extend_from_slice(extra);
     let Command::E2e(a) = support::parse(&args) else {
         unreachable!()
@@ -407,11 +408,7 @@ fn e2e_plan(bin: &FakeBin, extra: &[&str]) -> String {
         !std::path::Path::new("st").exists() && !std::path::Path::new("target/e2e/abc123").exists(),
         "a dry run wrote files"
     );
-    out.stdout
-        .lines()
-        .filter(|l| !l.starts_with("#   "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    without_prerequisites(&out.stdout)
 }
 
 #[test]

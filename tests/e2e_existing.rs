@@ -9,9 +9,9 @@
 mod common;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use charttest::cli::{Command, Outcome};
 use charttest::cluster::progress::Log;
@@ -106,7 +106,7 @@ fn world(fail: Fail) -> World {
     .unwrap();
     let (f, record) = (fake.clone(), bin.record_path());
     std::thread::spawn(move || {
-        if await_record(&record, "helm install", 1) {
+        if wait_record(&record, "helm install", 1) {
             install_release(&f, fail);
         }
     });
@@ -119,23 +119,6 @@ fn world(fail: Fail) -> World {
         capture,
         ch,
     }
-}
-
-/// Waits until the record has `n` lines starting with `prefix` (false after 30 s).
-fn await_record(record: &Path, prefix: &str, n: usize) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let count = std::fs::read_to_string(record)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.starts_with(prefix))
-            .count();
-        if count >= n {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
 }
 
 fn service(name: &str, component: &str, ports: &[u16], headless: bool) -> Value {
@@ -729,4 +712,72 @@ fn usage_errors_exit_2() {
         out.stderr
     );
     assert!(w.bin.record().is_empty());
+}
+
+#[test]
+fn sigint_during_install_still_tears_down() {
+    let w = world(Fail::Nothing);
+    let helm = w.bin.dir.path().join("bin/helm");
+    let chart = w.dir.join("chart");
+    let artifacts = w.artifacts();
+    let env = w
+        .bin
+        .env(&[("FAKE_SLEEP_ON", "helm install"), ("FAKE_SLEEP_SECS", "30")]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_posthog-charttest"))
+        .args([
+            "e2e",
+            chart.to_str().unwrap(),
+            "--provider",
+            "existing",
+            "--kubeconfig",
+            w.kubeconfig.to_str().unwrap(),
+            "--namespace",
+            NS,
+            "--run-id",
+            "sig1",
+            "--helm-bin",
+            helm.to_str().unwrap(),
+            "--artifacts",
+            artifacts.to_str().unwrap(),
+            "--progress",
+            "lines",
+        ])
+        .env_clear()
+        .envs(env.vars())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_record(&w.bin.record_path(), "helm install", 1));
+    std::thread::sleep(Duration::from_millis(200));
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("Error: install failed: interrupted by SIGINT"),
+        "{stderr}"
+    );
+    assert!(
+        w.bin
+            .record()
+            .iter()
+            .any(|l| l.starts_with("helm uninstall posthog --namespace ph-e2e")),
+        "{:?}",
+        w.bin.record()
+    );
+    assert!(w.namespace_gone());
+    assert_eq!(
+        w.statuses(),
+        expect(&[
+            ("provision", "passed"),
+            ("install", "failed"),
+            ("checks", "skipped"),
+            ("load", "skipped"),
+            ("verify", "skipped"),
+            ("teardown", "passed"),
+        ])
+    );
 }

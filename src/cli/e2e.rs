@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::cluster::{new_run_id, now_from, parse_duration, target_cluster, StateArgs, TargetArgs};
+use super::install::ValuesArgs;
 use super::Outcome;
 use crate::cluster::env::Env;
-use crate::cluster::helm::HelmValues;
 use crate::cluster::progress::{Log, ProgressMode};
 use crate::cluster::provider::{Cluster, CreateOptions};
 use crate::cluster::providers::provider_for;
@@ -71,21 +71,8 @@ pub struct E2eArgs {
     /// Namespace (default `charttest-<run id>`); created by the run and labelled as its own.
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,
-    /// Values files.
-    #[arg(short = 'f', long = "values")]
-    pub values: Vec<String>,
-    /// Values on the command line.
-    #[arg(long)]
-    pub set: Vec<String>,
-    /// String values on the command line.
-    #[arg(long = "set-string")]
-    pub set_string: Vec<String>,
-    /// Values from files.
-    #[arg(long = "set-file")]
-    pub set_file: Vec<String>,
-    /// JSON values on the command line.
-    #[arg(long = "set-json")]
-    pub set_json: Vec<String>,
+    #[command(flatten)]
+    pub values: ValuesArgs,
     /// Install this previous chart first, then upgrade to CHART: a git ref, a chart
     /// directory or a `.tgz`.
     #[arg(long = "upgrade-from", value_name = "REF|DIR|TGZ")]
@@ -292,13 +279,7 @@ pub fn options(a: &E2eArgs, env: &Env) -> Result<(Options, Option<String>), Stri
             create,
             state_file: a.state.state_file.clone(),
             release: a.release.clone(),
-            values: HelmValues {
-                files: a.values.clone(),
-                set: a.set.clone(),
-                set_string: a.set_string.clone(),
-                set_file: a.set_file.clone(),
-                set_json: a.set_json.clone(),
-            },
+            values: a.values.helm_values(),
             upgrade_from: a.upgrade_from.clone(),
             helm_bin: a.helm_bin.clone(),
             load: LoadSettings {

@@ -96,12 +96,11 @@ pub fn render_manifests(
     artifacts: &Artifacts,
     name: &str,
     chart: &str,
-    release: &str,
-    namespace: &str,
-    values: &HelmValues,
-    kube_version: Option<&str>,
+    opts: &super::Options,
     log: &Log,
 ) {
+    let (release, namespace, values) = (&opts.release, &opts.namespace, &opts.values);
+    let kube_version = opts.create.kube_version.as_deref();
     let mut args = TemplateArgs::for_chart(chart);
     args.args = vec![release.to_string(), chart.to_string()];
     args.namespace = namespace.to_string();

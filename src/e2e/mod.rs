@@ -246,7 +246,24 @@ where
     F: Future<Output = Result<(T, String), String>>,
 {
     let started = begin(rec, log, phase, limit);
-    let result = match tokio::time::timeout(limit, fut).await {
+    settle(rec, log, phase, started, limit, limit, fut).await
+}
+
+/// Waits `wait` at most for a phase begun at `started`, then records its end; a timeout is
+/// reported against the phase's whole `limit`.
+async fn settle<T, F>(
+    rec: &Shared,
+    log: &Log,
+    phase: Phase,
+    started: Instant,
+    limit: Duration,
+    wait: Duration,
+    fut: F,
+) -> Result<T, String>
+where
+    F: Future<Output = Result<(T, String), String>>,
+{
+    let result = match tokio::time::timeout(wait, fut).await {
         Ok(r) => r,
         Err(_) => Err(format!(
             "{phase} did not finish within {} (--timeout {phase}=DURATION)",
@@ -553,19 +570,16 @@ async fn phases(
             ),
         ))
     };
-    let result = match tokio::time::timeout(remaining, provision).await {
-        Ok(r) => r,
-        Err(_) => Err(format!(
-            "provision did not finish within {} (--timeout provision=DURATION)",
-            crate::report::human_duration(limit)
-        )),
-    };
-    let shown = result
-        .as_ref()
-        .map(|(_, d)| d.clone())
-        .map_err(Clone::clone);
-    end(rec, log, Phase::Provision, provision_started, &shown);
-    let (kube, _) = result?;
+    let kube = settle(
+        rec,
+        log,
+        Phase::Provision,
+        provision_started,
+        limit,
+        remaining,
+        provision,
+    )
+    .await?;
 
     let helm = Helm {
         bin: opts.helm_bin.clone(),
@@ -617,37 +631,18 @@ async fn install_phase(
     artifacts: &Artifacts,
     log: &Log,
 ) -> Result<((), String), String> {
-    let kube_version = opts.create.kube_version.as_deref();
     if let Some(from) = &opts.upgrade_from {
         if let Ok((path, _guard)) =
             crate::cluster::install::resolve_previous(&opts.chart, from).await
         {
-            artifacts::render_manifests(
-                artifacts,
-                "previous",
-                &path,
-                &opts.release,
-                &opts.namespace,
-                &opts.values,
-                kube_version,
-                log,
-            );
+            artifacts::render_manifests(artifacts, "previous", &path, opts, log);
         }
     }
     let name = std::path::Path::new(&opts.chart)
         .file_name()
         .map(|n| n.to_string_lossy().trim_end_matches(".tgz").to_string())
         .unwrap_or_else(|| "chart".into());
-    artifacts::render_manifests(
-        artifacts,
-        &name,
-        &opts.chart,
-        &opts.release,
-        &opts.namespace,
-        &opts.values,
-        kube_version,
-        log,
-    );
+    artifacts::render_manifests(artifacts, &name, &opts.chart, opts, log);
     let spec = InstallSpec {
         chart: opts.chart.clone(),
         release: opts.release.clone(),

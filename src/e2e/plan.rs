@@ -210,18 +210,8 @@ pub fn describe(opts: &Options, env: &Env) -> Result<String, String> {
         if spec.shards == 1 { "" } else { "s" },
         opts.load.scenario.0
     );
-    let mut args = vec![
-        "posthog-charttest".to_string(),
-        "load".into(),
-        "--scenario".into(),
-        "/etc/charttest/scenario.yaml".into(),
-        "--run-id".into(),
-        spec.run_id.clone(),
-        "--shards".into(),
-        spec.shards.to_string(),
-        "--summary-line".into(),
-    ];
-    args.extend(spec.extra_args.iter().cloned());
+    let mut args = vec!["posthog-charttest".to_string()];
+    args.extend(crate::load::cluster::pod_args(&spec));
     let _ = writeln!(
         out,
         "# each pod ({}): {}",

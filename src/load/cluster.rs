@@ -53,12 +53,9 @@ fn block(text: &str, indent: usize) -> String {
         .join("\n")
 }
 
-/// The ConfigMap and Job manifests (one YAML stream).
-pub fn manifests(spec: &JobSpec) -> String {
-    let labels = format!(
-        "app.kubernetes.io/name: posthog-charttest\n    app.kubernetes.io/component: load\n    charttest/run-id: {}",
-        yaml_str(&spec.run_id)
-    );
+/// The arguments of each pod's `posthog-charttest` (the shard comes from
+/// JOB_COMPLETION_INDEX).
+pub fn pod_args(spec: &JobSpec) -> Vec<String> {
     let mut args = vec![
         "load".to_string(),
         "--scenario".into(),
@@ -76,6 +73,16 @@ pub fn manifests(spec: &JobSpec) -> String {
         args.push(spec.threads.to_string());
     }
     args.extend(spec.extra_args.iter().cloned());
+    args
+}
+
+/// The ConfigMap and Job manifests (one YAML stream).
+pub fn manifests(spec: &JobSpec) -> String {
+    let labels = format!(
+        "app.kubernetes.io/name: posthog-charttest\n    app.kubernetes.io/component: load\n    charttest/run-id: {}",
+        yaml_str(&spec.run_id)
+    );
+    let args = pod_args(spec);
     let args_yaml = args
         .iter()
         .map(|a| format!("            - {}", yaml_str(a)))
