@@ -401,6 +401,19 @@ fn assert_failed_in(w: &World, out: &Outcome, phase: &str, reason: &str) {
     assert!(case.contains("<failure message="), "{junit}");
 }
 
+/// Teardown uninstalled the release and deleted the namespace.
+fn assert_torn_down(w: &World) {
+    assert!(
+        w.bin
+            .record()
+            .iter()
+            .any(|l| l.starts_with("helm uninstall posthog --namespace ph-e2e")),
+        "{:?}",
+        w.bin.record()
+    );
+    assert!(w.namespace_gone());
+}
+
 fn no_secrets(w: &World, out: &Outcome, log: &[String]) {
     let everything = format!(
         "{}\n{}\n{}\n{}",
@@ -474,15 +487,7 @@ fn every_phase_passes_and_the_namespace_is_torn_down() {
         "POST /api/v1/namespaces/ph-e2e/services/posthog-clickhouse:8123/proxy/?database=posthog"
     )));
     // Teardown uninstalled the release and deleted the namespace.
-    assert!(
-        w.bin
-            .record()
-            .iter()
-            .any(|l| l.starts_with("helm uninstall posthog --namespace ph-e2e")),
-        "{:?}",
-        w.bin.record()
-    );
-    assert!(w.namespace_gone());
+    assert_torn_down(&w);
     // Live output: each phase started and ended, timed.
     for p in [
         "provision",
@@ -597,12 +602,7 @@ fn install_fault_helm_fails_and_teardown_runs() {
             ("teardown", "passed"),
         ])
     );
-    assert!(w.namespace_gone(), "teardown deletes the namespace");
-    assert!(w
-        .bin
-        .record()
-        .iter()
-        .any(|l| l.starts_with("helm uninstall")));
+    assert_torn_down(&w);
     no_secrets(&w, &out, &log);
 }
 
@@ -614,7 +614,7 @@ fn checks_fault_a_pod_not_ready() {
     assert_eq!(w.statuses()[2], ("checks".into(), "failed".into()));
     assert_eq!(w.statuses()[3], ("load".into(), "skipped".into()));
     assert_eq!(w.statuses()[5], ("teardown".into(), "passed".into()));
-    assert!(w.namespace_gone());
+    assert_torn_down(&w);
     let checks: Value =
         serde_json::from_str(&std::fs::read_to_string(w.artifacts().join("checks.json")).unwrap())
             .unwrap();
@@ -637,7 +637,7 @@ fn load_fault_capture_answers_503() {
     );
     assert_eq!(w.statuses()[4], ("verify".into(), "skipped".into()));
     assert_eq!(w.statuses()[5], ("teardown".into(), "passed".into()));
-    assert!(w.namespace_gone());
+    assert_torn_down(&w);
     assert!(
         w.capture
             .state
@@ -659,7 +659,7 @@ fn verify_fault_clickhouse_misses_events() {
     );
     assert_eq!(w.statuses()[3], ("load".into(), "passed".into()));
     assert_eq!(w.statuses()[5], ("teardown".into(), "passed".into()));
-    assert!(w.namespace_gone());
+    assert_torn_down(&w);
     let v: Value = serde_json::from_str(
         &std::fs::read_to_string(w.artifacts().join("verify-summary.json")).unwrap(),
     )
@@ -760,15 +760,7 @@ fn sigint_during_install_still_tears_down() {
         stderr.contains("Error: install failed: interrupted by SIGINT"),
         "{stderr}"
     );
-    assert!(
-        w.bin
-            .record()
-            .iter()
-            .any(|l| l.starts_with("helm uninstall posthog --namespace ph-e2e")),
-        "{:?}",
-        w.bin.record()
-    );
-    assert!(w.namespace_gone());
+    assert_torn_down(&w);
     assert_eq!(
         w.statuses(),
         expect(&[

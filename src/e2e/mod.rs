@@ -212,6 +212,22 @@ fn begin(rec: &Shared, log: &Log, phase: Phase, limit: Duration) -> Instant {
     now
 }
 
+/// The live line of a phase's end.
+fn show(log: &Log, c: &Case) {
+    let mark = if c.status == Status::Passed {
+        "✔"
+    } else {
+        "✘"
+    };
+    log.line(format!(
+        "{mark} {} {} in {}: {}",
+        c.name,
+        c.status,
+        crate::report::human_duration(c.duration),
+        c.detail
+    ));
+}
+
 fn end(rec: &Shared, log: &Log, phase: Phase, started: Instant, result: &Result<String, String>) {
     let d = started.elapsed();
     let (status, text) = match result {
@@ -219,16 +235,7 @@ fn end(rec: &Shared, log: &Log, phase: Phase, started: Instant, result: &Result<
         Err(e) => (Status::Failed, e.as_str()),
     };
     let c = case(phase, status, d, text);
-    log.line(format!(
-        "{} {phase} {status} in {}: {}",
-        if status == Status::Passed {
-            "✔"
-        } else {
-            "✘"
-        },
-        crate::report::human_duration(d),
-        c.detail
-    ));
+    show(log, &c);
     let mut r = rec.lock();
     r.current = None;
     r.cases.insert(phase, c);
@@ -430,16 +437,7 @@ pub async fn run(opts: &Options, env: &Env, log: &Log, signals: &mut Signals) ->
         };
         let tc = case(Phase::Teardown, status, d, &detail);
         if status != Status::Skipped {
-            log.line(format!(
-                "{} teardown {status} in {}: {}",
-                if status == Status::Passed {
-                    "✔"
-                } else {
-                    "✘"
-                },
-                crate::report::human_duration(d),
-                tc.detail
-            ));
+            show(log, &tc);
         }
         Some(tc)
     };
