@@ -80,19 +80,7 @@ impl Live {
 
 /// Waits until the record has `n` lines starting with `prefix`.
 fn await_record(record: &Path, prefix: &str, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let count = std::fs::read_to_string(record)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.starts_with(prefix))
-            .count();
-        if count >= n {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no `{prefix}` recorded");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(wait_record(record, prefix, n), "no `{prefix}` recorded");
 }
 
 fn ms(n: u64) {

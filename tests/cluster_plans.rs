@@ -34,20 +34,30 @@ fn full_env(bin: &FakeBin) -> charttest::cluster::env::Env {
     ])
 }
 
-/// The dry-run plan of a provider, with the prerequisite lines (which depend on the machine,
-/// e.g. being root for the k3s binary) checked and removed.
+/// The run id, time and state file every pinned plan uses.
+const PLAN_ARGS: [&str; 6] = [
+    "--run-id",
+    "abc123",
+    "--now",
+    "2025-01-01T00:00:00Z",
+    "--state-file",
+    "st/clusters.json",
+];
+
+/// A plan without its prerequisite lines, which depend on the machine (e.g. being root for
+/// the k3s binary).
+fn without_prerequisites(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with("#   "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The dry-run plan of a provider, with the prerequisite lines checked and removed.
 fn plan(bin: &FakeBin, extra: &[&str]) -> String {
-    let mut args = vec![
-        "cluster",
-        "create",
-        "--run-id",
-        "abc123",
-        "--now",
-        "2025-01-01T00:00:00Z",
-        "--state-file",
-        "st/clusters.json",
-        "--dry-run",
-    ];
+    let mut args = vec!["cluster", "create", "--dry-run"];
+    args.extend_from_slice(&PLAN_ARGS);
     args.extend_from_slice(extra);
     let (out, _) = run_cluster(&args, full_env(bin));
     assert_eq!(out.exit, 0, "{}", out.stderr);
@@ -55,11 +65,7 @@ fn plan(bin: &FakeBin, extra: &[&str]) -> String {
         !std::path::Path::new("st").exists(),
         "a dry run wrote files"
     );
-    out.stdout
-        .lines()
-        .filter(|l| !l.starts_with("#   "))
-        .map(|l| format!("{l}\n"))
-        .collect()
+    without_prerequisites(&out.stdout)
 }
 
 #[test]
@@ -378,4 +384,173 @@ fn cloud_providers_need_a_region_and_local_ones_a_full_version() {
         "{}",
         out.stderr
     );
+}
+
+/// The dry-run plan of `e2e` for a provider, prerequisite lines removed as in [`plan`].
+fn e2e_plan(bin: &FakeBin, extra: &[&str]) -> String {
+    use charttest::cli::Command;
+    let mut args = vec![
+        "e2e",
+        "charts/posthog",
+        "--load-image",
+        "ghcr.io/example/posthog-charttest:1.0.0",
+        "--dry-run",
+    ];
+    args.extend_from_slice(&PLAN_ARGS);
+    args.extend_from_slice(extra);
+    let Command::E2e(a) = support::parse(&args) else {
+        unreachable!()
+    };
+    let log = charttest::cluster::progress::Log::buffer();
+    let out = charttest::cli::e2e::run_with(a, full_env(bin), log);
+    assert_eq!(out.exit, 0, "{}", out.stderr);
+    assert!(
+        !std::path::Path::new("st").exists() && !std::path::Path::new("target/e2e/abc123").exists(),
+        "a dry run wrote files"
+    );
+    without_prerequisites(&out.stdout)
+}
+
+#[test]
+fn e2e_k3s_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    insta::assert_snapshot!(e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "k3s",
+            "--kube-version",
+            "1.33.5",
+            "-f",
+            "charts/posthog/ci/k3s-minimal-values.yaml",
+            "--upgrade-from",
+            "main",
+            "--import-image",
+            "--timeout",
+            "install=30m",
+        ]
+    ));
+}
+
+#[test]
+fn e2e_kind_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    insta::assert_snapshot!(e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "kind",
+            "--kube-version",
+            "1.31.4",
+            "--import-image",
+            "--load-pods",
+            "2"
+        ]
+    ));
+}
+
+#[test]
+fn e2e_aws_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    insta::assert_snapshot!(e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "aws",
+            "--region",
+            "eu-west-1",
+            "--kube-version",
+            "1.33",
+            "-f",
+            "charts/posthog/ci/aws-minimal-values.yaml",
+            "--set",
+            "clickhouse.auth.password=not-shown-in-plans",
+        ]
+    ));
+}
+
+#[test]
+fn e2e_gcp_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    insta::assert_snapshot!(e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "gcp",
+            "--region",
+            "us-central1-a",
+            "--project",
+            "ph-ci",
+            "--kube-version",
+            "1.33",
+            "-f",
+            "charts/posthog/ci/gcp-minimal-values.yaml",
+        ]
+    ));
+}
+
+#[test]
+fn e2e_digitalocean_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    insta::assert_snapshot!(e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "digitalocean",
+            "--region",
+            "nyc1",
+            "--kube-version",
+            "1.33.1-do.0",
+            "-f",
+            "charts/posthog/ci/digitalocean-minimal-values.yaml",
+            "--keep",
+        ]
+    ));
+}
+
+#[test]
+fn e2e_azure_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    insta::assert_snapshot!(e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "azure",
+            "--region",
+            "westeurope",
+            "--kube-version",
+            "1.33",
+            "-f",
+            "charts/posthog/ci/azure-minimal-values.yaml",
+            "--skip-check",
+            "ingress",
+        ]
+    ));
+}
+
+#[test]
+fn e2e_existing_plan() {
+    let bin = FakeBin::new(ALL_TOOLS);
+    let kc = bin.dir.path().join("kc.yaml");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: ci\n  context: {cluster: c, user: u}\n",
+    )
+    .unwrap();
+    let p = e2e_plan(
+        &bin,
+        &[
+            "--provider",
+            "existing",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--context",
+            "ci",
+            "--namespace",
+            "ph-e2e",
+            "--no-seed",
+        ],
+    );
+    let p = p.replace(kc.to_str().unwrap(), "KUBECONFIG");
+    insta::assert_snapshot!(p);
 }

@@ -241,7 +241,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
-fn now_from(arg: &Option<String>) -> Result<i64, String> {
+/// `--now` as Unix seconds (the current time when not given).
+pub fn now_from(arg: &Option<String>) -> Result<i64, String> {
     match arg {
         Some(t) => chrono::DateTime::parse_from_rfc3339(t)
             .map(|d| d.timestamp())
@@ -255,14 +256,15 @@ pub fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
 }
 
-fn when(ts: i64) -> String {
+/// Unix seconds as an RFC 3339 UTC time.
+pub fn when(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| ts.to_string())
 }
 
 /// The cluster a `TargetArgs` names, looked up in the state file first.
-fn target_cluster(
+pub fn target_cluster(
     t: &TargetArgs,
     state: &StateFile,
     env: &Env,
@@ -341,6 +343,7 @@ async fn create(a: CreateArgs, env: Env, log: Log) -> Outcome {
             state: state.clone(),
             keep: a.keep,
             wait_nodes: (!a.no_wait_nodes).then_some(nodes_timeout),
+            setup_timeout: None,
         };
         if a.dry_run {
             let mut out = format!(

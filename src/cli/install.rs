@@ -36,6 +36,39 @@ pub struct HelmBinArgs {
     pub helm_bin: String,
 }
 
+/// Values for helm, as on its command line.
+#[derive(Args, Debug, Clone)]
+pub struct ValuesArgs {
+    /// Values files.
+    #[arg(short = 'f', long = "values")]
+    pub values: Vec<String>,
+    /// Values on the command line.
+    #[arg(long)]
+    pub set: Vec<String>,
+    /// String values on the command line.
+    #[arg(long = "set-string")]
+    pub set_string: Vec<String>,
+    /// Values from files.
+    #[arg(long = "set-file")]
+    pub set_file: Vec<String>,
+    /// JSON values on the command line.
+    #[arg(long = "set-json")]
+    pub set_json: Vec<String>,
+}
+
+impl ValuesArgs {
+    /// The values as helm's arguments.
+    pub fn helm_values(&self) -> HelmValues {
+        HelmValues {
+            files: self.values.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_file: self.set_file.clone(),
+            set_json: self.set_json.clone(),
+        }
+    }
+}
+
 /// `install`.
 #[derive(Args, Debug)]
 pub struct InstallArgs {
@@ -56,21 +89,8 @@ pub struct InstallArgs {
     /// Namespace time to live, recorded in its labels.
     #[arg(long, default_value = "3h")]
     pub ttl: String,
-    /// Values files.
-    #[arg(short = 'f', long = "values")]
-    pub values: Vec<String>,
-    /// Values on the command line.
-    #[arg(long)]
-    pub set: Vec<String>,
-    /// String values on the command line.
-    #[arg(long = "set-string")]
-    pub set_string: Vec<String>,
-    /// Values from files.
-    #[arg(long = "set-file")]
-    pub set_file: Vec<String>,
-    /// JSON values on the command line.
-    #[arg(long = "set-json")]
-    pub set_json: Vec<String>,
+    #[command(flatten)]
+    pub values: ValuesArgs,
     /// Install this previous chart first, then upgrade: a git ref, a chart directory or a
     /// `.tgz`.
     #[arg(long = "upgrade-from", value_name = "REF|DIR|TGZ")]
@@ -154,13 +174,7 @@ pub fn run_with(a: InstallArgs, env: Env, log: Log) -> Outcome {
                 chart: a.chart.clone(),
                 release: a.release.clone(),
                 namespace,
-                values: HelmValues {
-                    files: a.values.clone(),
-                    set: a.set.clone(),
-                    set_string: a.set_string.clone(),
-                    set_file: a.set_file.clone(),
-                    set_json: a.set_json.clone(),
-                },
+                values: a.values.helm_values(),
                 upgrade_from: a.upgrade_from.clone(),
                 reuse_namespace: a.reuse_namespace,
                 run_id,

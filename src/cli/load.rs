@@ -86,6 +86,13 @@ pub struct LoadArgs {
     /// Keep the Job and its ConfigMap after the run.
     #[arg(long)]
     pub keep_job: bool,
+    /// Send to this capture base URL instead of the scenario's `targets` (repeatable; taken in
+    /// turn). `e2e` points its Job's pods at capture's Service this way.
+    #[arg(long = "target", value_name = "URL")]
+    pub target: Vec<String>,
+    /// Use this project token instead of the scenario's `token`.
+    #[arg(long)]
+    pub token: Option<String>,
 }
 
 /// A run id that sorts by time and is a valid Kubernetes name part.
@@ -197,7 +204,7 @@ pub fn run(args: &LoadArgs) -> Outcome {
             }
         },
     };
-    let plan = match parse_plan(&file, &src, Some(&run_id)) {
+    let mut plan = match parse_plan(&file, &src, Some(&run_id)) {
         Ok(p) => p,
         Err(e) => {
             let mut o = Outcome::error(e.to_string());
@@ -205,6 +212,19 @@ pub fn run(args: &LoadArgs) -> Outcome {
             return o;
         }
     };
+    if !args.target.is_empty() {
+        for t in &args.target {
+            if let Err(e) = crate::load::client::Target::parse(t) {
+                let mut o = Outcome::error(format!("--target: {e}"));
+                o.exit = EXIT_INVALID_CONFIG;
+                return o;
+            }
+        }
+        plan.targets = args.target.clone();
+    }
+    if let Some(t) = &args.token {
+        plan.token = t.clone();
+    }
 
     if let Some(n) = args.in_cluster {
         return run_cluster(args, n, &src, &run_id, &plan.thresholds);
@@ -326,6 +346,7 @@ fn run_cluster(
         scenario: src.to_string(),
         run_id: run_id.to_string(),
         threads: args.threads.unwrap_or(0),
+        extra_args: target_args(&args.target, args.token.as_deref()),
     };
     let backend = Kubectl {
         bin: args.kubectl.clone(),
@@ -352,6 +373,20 @@ fn run_cluster(
         }
         Err(e) => Outcome::error(e),
     }
+}
+
+/// The `--target` and `--token` arguments that hand overrides on to the Job's pods.
+pub fn target_args(targets: &[String], token: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in targets {
+        out.push("--target".to_string());
+        out.push(t.clone());
+    }
+    if let Some(t) = token {
+        out.push("--token".to_string());
+        out.push(t.to_string());
+    }
+    out
 }
 
 /// Resolves on Ctrl-C, or SIGTERM (a pod being stopped).

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod cluster;
 pub mod conformance;
+pub mod e2e;
 pub mod fuzz;
 pub mod install;
 pub mod lint;
@@ -51,6 +52,9 @@ pub enum Command {
     Load(load::LoadArgs),
     /// Count a load run's events in ClickHouse: missing, duplicated, ingestion lag.
     Verify(verify::VerifyArgs),
+    /// End to end: provision a cluster, install, check, load from inside the cluster, verify
+    /// in ClickHouse, and tear down whatever happens.
+    E2e(e2e::E2eArgs),
     /// Render the chart at --from and the given chart with the same values, and report what
     /// `helm upgrade` from one to the other would break.
     UpgradeCheck(upgrade_check::UpgradeCheckArgs),
@@ -94,6 +98,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(args),
         Command::Load(args) => load::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::E2e(args) => e2e::run(args),
         Command::UpgradeCheck(args) => upgrade_check::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
     }

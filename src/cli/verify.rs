@@ -297,6 +297,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         };
         Source::ClickHouse(ClickHouse {
             url: target,
+            transport: Default::default(),
             database: args.database.clone(),
             table: args.table.clone(),
             user: args.clickhouse_user.clone(),

@@ -555,7 +555,7 @@ async fn storage_encrypted(
 }
 
 /// The Service for a target: component label, exact name, or `-NAME` suffix, with the port.
-fn find_service(target: &ProbeTarget, services: &[Service]) -> Option<String> {
+pub fn find_service(target: &ProbeTarget, services: &[Service]) -> Option<String> {
     let has_port = |s: &Service| {
         s.spec
             .as_ref()

@@ -24,6 +24,9 @@ pub struct Lifecycle<'a> {
     pub keep: bool,
     /// Wait this long for every node to be Ready before the work starts (`None`: don't wait).
     pub wait_nodes: Option<Duration>,
+    /// Give up on create, kubeconfig and nodes together after this long (`None`: no limit);
+    /// the cluster is then torn down as after any other failure.
+    pub setup_timeout: Option<Duration>,
 }
 
 /// The phase a run was in.
@@ -200,12 +203,17 @@ impl Lifecycle<'_> {
         }
 
         // Create, kubeconfig, nodes: any failure or signal goes straight to teardown.
-        let setup: Result<(), String> = async {
+        let setup_timeout = self.setup_timeout;
+        let stage_at_timeout = std::sync::Arc::new(parking_lot::Mutex::new(Stage::Create));
+        let stage_seen = stage_at_timeout.clone();
+        let setup = async {
             outcome.stage = Stage::Create;
-            log.line(format!(
-                "creating {} cluster {}",
-                cluster.provider, cluster.name
-            ));
+            if !create.is_empty() {
+                log.line(format!(
+                    "creating {} cluster {}",
+                    cluster.provider, cluster.name
+                ));
+            }
             let outs = signals
                 .guard(self.runner.run_plan(&create))
                 .await
@@ -221,6 +229,7 @@ impl Lifecycle<'_> {
             }
 
             outcome.stage = Stage::Kubeconfig;
+            *stage_seen.lock() = Stage::Kubeconfig;
             let fetch = async {
                 self.runner
                     .run_plan(&self.provider.kubeconfig_plan(&cluster))
@@ -239,6 +248,7 @@ impl Lifecycle<'_> {
 
             if let Some(timeout) = self.wait_nodes {
                 outcome.stage = Stage::Nodes;
+                *stage_seen.lock() = Stage::Nodes;
                 let wait = async {
                     let c =
                         client::client(Some(&cluster.kubeconfig), cluster.context.as_deref(), &log)
@@ -250,9 +260,23 @@ impl Lifecycle<'_> {
                     String::new()
                 })??;
             }
-            Ok(())
-        }
-        .await;
+            Ok::<(), String>(())
+        };
+        let setup: Result<(), String> = match setup_timeout {
+            None => setup.await,
+            Some(limit) => match tokio::time::timeout(limit, setup).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let stage = *stage_at_timeout.lock();
+                    outcome.stage = stage;
+                    Err(format!(
+                        "the cluster was not ready after {}s (still in {})",
+                        limit.as_secs(),
+                        stage.name()
+                    ))
+                }
+            },
+        };
 
         let mut after = AfterWork::Delete;
         match setup {

@@ -139,12 +139,7 @@ pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(&report.findings).unwrap_or_else(|_| "[]".into()) + "\n"
 }
 
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::report::xml_escape as xml;
 
 /// `--output junit`: one test suite per scenario, one test case per finding (warnings and
 /// errors fail, info is skipped), and a passing case for a clean scenario.

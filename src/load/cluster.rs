@@ -30,6 +30,8 @@ pub struct JobSpec {
     pub run_id: String,
     /// Tokio worker threads per pod (0: the pod's CPUs).
     pub threads: usize,
+    /// More arguments for the pods' `load` command (`--target`, `--token`).
+    pub extra_args: Vec<String>,
 }
 
 fn yaml_str(s: &str) -> String {
@@ -51,12 +53,9 @@ fn block(text: &str, indent: usize) -> String {
         .join("\n")
 }
 
-/// The ConfigMap and Job manifests (one YAML stream).
-pub fn manifests(spec: &JobSpec) -> String {
-    let labels = format!(
-        "app.kubernetes.io/name: posthog-charttest\n    app.kubernetes.io/component: load\n    charttest/run-id: {}",
-        yaml_str(&spec.run_id)
-    );
+/// The arguments of each pod's `posthog-charttest` (the shard comes from
+/// JOB_COMPLETION_INDEX).
+pub fn pod_args(spec: &JobSpec) -> Vec<String> {
     let mut args = vec![
         "load".to_string(),
         "--scenario".into(),
@@ -73,6 +72,17 @@ pub fn manifests(spec: &JobSpec) -> String {
         args.push("--threads".into());
         args.push(spec.threads.to_string());
     }
+    args.extend(spec.extra_args.iter().cloned());
+    args
+}
+
+/// The ConfigMap and Job manifests (one YAML stream).
+pub fn manifests(spec: &JobSpec) -> String {
+    let labels = format!(
+        "app.kubernetes.io/name: posthog-charttest\n    app.kubernetes.io/component: load\n    charttest/run-id: {}",
+        yaml_str(&spec.run_id)
+    );
+    let args = pod_args(spec);
     let args_yaml = args
         .iter()
         .map(|a| format!("            - {}", yaml_str(a)))
@@ -421,6 +431,7 @@ mod tests {
             scenario: "targets: [http://capture:3000]\ntoken: t\n".into(),
             run_id: "run-7".into(),
             threads: 0,
+            extra_args: vec!["--target".into(), "http://capture.ph.svc:3000".into()],
         }
     }
 
@@ -447,6 +458,11 @@ mod tests {
             .unwrap()
             .iter()
             .any(|a| a == "--summary-line"));
+        assert!(args
+            .as_array()
+            .unwrap()
+            .windows(2)
+            .any(|w| w[0] == "--target" && w[1] == "http://capture.ph.svc:3000"));
     }
 
     #[test]

@@ -471,12 +471,7 @@ fn bytes(v: f64) -> String {
     }
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::report::xml_escape;
 
 /// JUnit XML with one test case per threshold verdict (`suite` names the test suite).
 pub fn junit(suite: &str, verdicts: &[Verdict], duration_s: f64) -> String {

@@ -1,6 +1,10 @@
 //! Where `verify` reads events from: ClickHouse's HTTP interface, or PostHog's query API
 //! (HogQL). Both give one row per stored event of the run: its sequence number and its
 //! ingestion lag (stored time minus event `timestamp`) in milliseconds.
+//!
+//! Requests go straight to the URL, or through the Kubernetes API server's service proxy
+//! ([`Transport::KubeProxy`]): `e2e` reaches a release's ClickHouse that way, with the
+//! kubeconfig's credentials and TLS, and the same query and parsing code runs either way.
 
 use std::time::Duration;
 
@@ -18,11 +22,92 @@ pub struct Row {
     pub lag_ms: Option<f64>,
 }
 
+/// How requests reach a source.
+#[derive(Clone, Default)]
+pub enum Transport {
+    /// Straight to the source's URL.
+    #[default]
+    Direct,
+    /// Through the Kubernetes API server's service proxy: `prefix` is
+    /// `/api/v1/namespaces/NS/services/NAME:PORT/proxy`, and the request's path follows it.
+    KubeProxy {
+        /// A client with the cluster's credentials.
+        client: kube::Client,
+        /// The service proxy path.
+        prefix: String,
+    },
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Direct => f.write_str("Direct"),
+            Transport::KubeProxy { prefix, .. } => write!(f, "KubeProxy({prefix})"),
+        }
+    }
+}
+
+impl Transport {
+    /// The service proxy path of a Service's port.
+    pub fn proxy_prefix(namespace: &str, service: &str, port: u16) -> String {
+        format!("/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy")
+    }
+
+    /// Sends one request and returns the status and body.
+    pub async fn send(
+        &self,
+        target: &Target,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<(u16, bytes::Bytes), String> {
+        match self {
+            Transport::Direct => {
+                request_once(target, method, path_and_query, headers, body, timeout).await
+            }
+            Transport::KubeProxy { client, prefix } => {
+                let uri = format!("{prefix}{path_and_query}");
+                let mut req = http::Request::builder().method(method).uri(&uri);
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                let req = req
+                    .body(kube::client::Body::from(body))
+                    .map_err(|e| format!("bad request for {uri}: {e}"))?;
+                let go = async {
+                    let resp = client
+                        .send(req)
+                        .await
+                        .map_err(|e| format!("service proxy {prefix}: {e}"))?;
+                    let status = resp.status().as_u16();
+                    let bytes = resp
+                        .into_body()
+                        .collect_bytes()
+                        .await
+                        .map_err(|e| format!("service proxy {prefix}: {e}"))?;
+                    Ok((status, bytes))
+                };
+                tokio::time::timeout(timeout, go).await.map_err(|_| {
+                    format!(
+                        "service proxy {prefix}: no answer within {}s",
+                        timeout.as_secs()
+                    )
+                })?
+            }
+        }
+    }
+}
+
 /// ClickHouse over HTTP.
 #[derive(Debug, Clone)]
 pub struct ClickHouse {
-    /// Base URL, e.g. `http://127.0.0.1:8123`.
+    /// Base URL, e.g. `http://127.0.0.1:8123` (with a service proxy: the Service's in-cluster
+    /// URL, for messages).
     pub url: Target,
+    /// How requests reach it.
+    pub transport: Transport,
     /// Database (`posthog` in the chart).
     pub database: String,
     /// Table (`events`; a distributed table on sharded installs).
@@ -108,15 +193,17 @@ impl ClickHouse {
         if let Some(p) = &self.password {
             headers.push(("X-ClickHouse-Key", p.as_str()));
         }
-        let (status, body) = request_once(
-            &self.url,
-            "POST",
-            &path,
-            &headers,
-            sql.into_bytes(),
-            self.timeout,
-        )
-        .await?;
+        let (status, body) = self
+            .transport
+            .send(
+                &self.url,
+                "POST",
+                &path,
+                &headers,
+                sql.into_bytes(),
+                self.timeout,
+            )
+            .await?;
         let text = String::from_utf8_lossy(&body);
         if status != 200 {
             let first = text.lines().next().unwrap_or("").trim();

@@ -2,6 +2,9 @@
 //! with TabSeparated rows of a run (seq, lag ms), checks X-ClickHouse-User/Key like
 //! ClickHouse (516 on a wrong password), and can reveal rows gradually to exercise polling.
 //! With `hogql` it answers PostHog's query API instead.
+//!
+//! Fed from a fake capture ([`ChState::feed`]), it stores what capture accepted, as the
+//! ingestion pipeline would, less the sequence numbers a test tells it to lose.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -25,6 +28,10 @@ pub struct ChState {
     pub reveal: Mutex<Vec<usize>>,
     pub queries: AtomicU64,
     pub last_query: Mutex<String>,
+    /// When set, the rows are the events this capture accepted (stored with lag 5 ms).
+    pub feed: Mutex<Option<Arc<charttest::load::fake_capture::CaptureState>>>,
+    /// Sequence numbers the pipeline "loses" (never stored).
+    pub lose: Mutex<Vec<u64>>,
 }
 
 pub struct FakeClickHouse {
@@ -121,6 +128,21 @@ fn answer(
         return (400, "Code: 62. DB::Exception: Syntax error\n".into());
     };
     let k = st.queries.fetch_add(1, Ordering::Relaxed) as usize;
+    if let Some(capture) = st.feed.lock().as_ref() {
+        let lose = st.lose.lock();
+        let fed: Vec<Stored> = capture
+            .stored
+            .lock()
+            .iter()
+            .filter(|e| !lose.contains(&e.seq))
+            .map(|e| Stored {
+                run_id: e.run_id.clone(),
+                seq: e.seq,
+                lag_ms: 5,
+            })
+            .collect();
+        *st.rows.lock() = fed;
+    }
     let rows = st.rows.lock();
     let reveal = st.reveal.lock();
     let visible = if reveal.is_empty() {

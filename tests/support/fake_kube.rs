@@ -10,7 +10,12 @@
 //! admission, validation, defaulting or controller, except two pieces of apiserver behaviour
 //! the uninstall tests need: deleting an object with finalizers only marks it, and a deleted
 //! namespace deletes its contents and disappears once empty. Tests play the controllers and the
-//! kubelet themselves by writing status.
+//! kubelet themselves by writing status, or by hooks ([`FakeKube::on_create`]) called for each
+//! object created through the API.
+//!
+//! Services can be routed to real local servers ([`FakeKube::route`]): the API's service proxy
+//! (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/...`) forwards to them, and
+//! [`FakeKube::resolve`] plays cluster DNS for hooks that run a pod's work in-process.
 
 #![allow(dead_code)]
 
@@ -160,6 +165,9 @@ struct Store {
     requests: Vec<String>,
 }
 
+/// Called with each object created through the API (after it is stored).
+pub type Hook = Arc<dyn Fn(&FakeKube, &Value) + Send + Sync>;
+
 /// A running fake API server.
 #[derive(Clone)]
 pub struct FakeKube {
@@ -167,6 +175,8 @@ pub struct FakeKube {
     pub url: String,
     store: Arc<Mutex<Store>>,
     events: broadcast::Sender<WatchEventRec>,
+    routes: Arc<Mutex<HashMap<String, String>>>,
+    hooks: Arc<Mutex<Vec<Hook>>>,
 }
 
 fn now() -> String {
@@ -184,6 +194,8 @@ impl FakeKube {
             url,
             store: Arc::new(Mutex::new(Store::default())),
             events,
+            routes: Arc::new(Mutex::new(HashMap::new())),
+            hooks: Arc::new(Mutex::new(Vec::new())),
         };
         let server = fake.clone();
         std::thread::spawn(move || {
@@ -226,6 +238,30 @@ impl FakeKube {
         )
         .unwrap();
         path
+    }
+
+    /// Routes Service `ns/name` port `port` to a local base URL (`http://127.0.0.1:P`): the
+    /// service proxy forwards there, and [`FakeKube::resolve`] answers for its DNS names.
+    pub fn route(&self, ns: &str, name: &str, port: u16, url: &str) {
+        let mut r = self.routes.lock().unwrap();
+        for host in [
+            name.to_string(),
+            format!("{name}.{ns}"),
+            format!("{name}.{ns}.svc"),
+            format!("{name}.{ns}.svc.cluster.local"),
+        ] {
+            r.insert(format!("{host}:{port}"), url.to_string());
+        }
+    }
+
+    /// The local base URL behind an in-cluster `host:port`, as cluster DNS would resolve it.
+    pub fn resolve(&self, host_port: &str) -> Option<String> {
+        self.routes.lock().unwrap().get(host_port).cloned()
+    }
+
+    /// Adds a hook called with every object created through the API.
+    pub fn on_create(&self, hook: Hook) {
+        self.hooks.lock().unwrap().push(hook);
     }
 
     /// Every request line seen (`GET /api/v1/...`).
@@ -445,6 +481,12 @@ impl FakeKube {
                     .collect()
             })
             .unwrap_or_default();
+        let query_string = req.uri().query().map(str::to_string);
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+            .collect();
         let content_type = req
             .headers()
             .get("content-type")
@@ -494,6 +536,27 @@ impl FakeKube {
                 return status(StatusCode::NOT_FOUND, "NotFound", "no such group");
             }
             _ => {}
+        }
+        if let ["api", "v1", "namespaces", ns, "services", svc, "proxy", ..] = segs.as_slice() {
+            let (name, port) = svc
+                .trim_start_matches("http:")
+                .rsplit_once(':')
+                .unwrap_or((svc, "80"));
+            let head = format!("/api/v1/namespaces/{ns}/services/{svc}/proxy");
+            let rest = path.strip_prefix(&head).unwrap_or("/");
+            let rest = if rest.is_empty() { "/" } else { rest };
+            return self
+                .proxy(
+                    ns,
+                    name,
+                    port,
+                    &method,
+                    rest,
+                    query_string.as_deref(),
+                    &headers,
+                    body.to_vec(),
+                )
+                .await;
         }
         let (prefix, rest): (String, &[&str]) = match segs.as_slice() {
             ["api", "v1", rest @ ..] => ("api/v1".into(), rest),
@@ -640,6 +703,11 @@ impl FakeKube {
                 obj["kind"] = json!(t.kind);
                 stamp_new(&mut obj, s.rv + 1);
                 let out = self.commit(&mut s, key, obj, "ADDED");
+                drop(s);
+                let hooks = self.hooks.lock().unwrap().clone();
+                for h in hooks {
+                    h(self, &out);
+                }
                 json_response(StatusCode::CREATED, out)
             }
             (Method::PUT, Some(name), _) => {
@@ -716,6 +784,66 @@ impl FakeKube {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "MethodNotAllowed",
                 "not supported by the fake API",
+            ),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn proxy(
+        &self,
+        ns: &str,
+        name: &str,
+        port: &str,
+        method: &Method,
+        rest: &str,
+        query: Option<&str>,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Response<BoxBody<Bytes, Infallible>> {
+        let Some(url) = self.resolve(&format!("{name}.{ns}:{port}")) else {
+            return status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                &format!("no endpoints available for service \"{name}:{port}\""),
+            );
+        };
+        let target = charttest::load::client::Target::parse(&url).unwrap();
+        let path = match query {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_string(),
+        };
+        // The API server strips its own credentials and hop-by-hop headers.
+        let skip = [
+            "host",
+            "authorization",
+            "content-length",
+            "connection",
+            "user-agent",
+            "accept-encoding",
+        ];
+        let fwd: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.to_ascii_lowercase().as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        match charttest::load::client::request_once(
+            &target,
+            method.as_str(),
+            &path,
+            &fwd,
+            body,
+            Duration::from_secs(30),
+        )
+        .await
+        {
+            Ok((code, bytes)) => Response::builder()
+                .status(code)
+                .body(Full::new(bytes).boxed())
+                .unwrap(),
+            Err(e) => status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                &format!("error trying to reach service: {e}"),
             ),
         }
     }

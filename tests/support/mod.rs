@@ -77,6 +77,23 @@ impl FakeBin {
     }
 }
 
+/// Waits until the record has `n` lines starting with `prefix`; false after 30 s.
+pub fn wait_record(record: &Path, prefix: &str, n: usize) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let count = std::fs::read_to_string(record)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .count();
+        if count >= n {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
 /// Parses a command line of ours.
 pub fn parse(args: &[&str]) -> Command {
     let mut argv = vec!["posthog-charttest"];
