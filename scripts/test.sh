@@ -16,7 +16,7 @@ bash scripts/validate-chart-schemas.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --lib --bins --tests 2>&1 | tee "$log"
+cargo test --no-fail-fast --lib --bins --tests 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -305,9 +305,23 @@ impl Runner {
             let file2 = file.try_clone().map_err(io_err)?;
             cmd.stdout(file).stderr(file2);
             let child = cmd.spawn().map_err(io_err)?;
+            let pid = child.id();
+            // tokio reaps a dropped child only while some runtime still runs; a thread that
+            // waits for it keeps a stopped server from lingering as a zombie (which `kill -0`
+            // still sees) for the rest of this process.
+            #[cfg(unix)]
+            if let Some(p) = pid {
+                let _ = std::thread::Builder::new()
+                    .name("reap-background".into())
+                    .spawn(move || {
+                        let mut status = 0;
+                        unsafe { libc::waitpid(p as libc::pid_t, &mut status, 0) };
+                    });
+            }
+            drop(child);
             return Ok(CmdOutput {
                 stdout: String::new(),
-                pid: child.id(),
+                pid,
             });
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());

@@ -17,12 +17,30 @@ pub struct RenderedFile {
     pub template: Arc<str>,
     /// Its rendered output.
     pub rendered: String,
+    /// Which template node wrote each part of `rendered`, when the render was traced.
+    pub trace: Option<crate::engine::Trace>,
+    /// The chart's name and a slash, stripped from traced file names.
+    pub prefix: String,
 }
 
 impl RenderedFile {
-    /// The template line behind a rendered line.
-    pub fn source_line(&self, rendered_line: usize) -> usize {
-        source_line(&self.template, &self.rendered, rendered_line)
+    /// The template file (relative to the chart) and 1-based line behind a rendered line: from
+    /// the engine's trace when there is one (literal text maps line for line; generated text to
+    /// the action that wrote it, a `{{template}}`d `define` to its own file), else by matching
+    /// YAML keys.
+    pub fn source(&self, rendered_line: usize) -> (String, usize) {
+        if let Some(p) = self
+            .trace
+            .as_ref()
+            .and_then(|t| t.source_of_line(&self.rendered, rendered_line))
+        {
+            let file = p.file.strip_prefix(self.prefix.as_str()).unwrap_or(&p.file);
+            return (file.to_string(), p.line);
+        }
+        (
+            self.file.clone(),
+            source_line(&self.template, &self.rendered, rendered_line),
+        )
     }
 }
 

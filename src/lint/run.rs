@@ -476,11 +476,9 @@ fn lint_scenario(
                     .unwrap_or(0);
                 let fo = &r.objects[idx.min(r.objects.len() - 1)];
                 let ff = &r.files[fo.file];
-                let loc = format!(
-                    "{}:{}",
-                    ff.file,
-                    ff.source_line(super::objects::path_line(&fo.node, &["metadata", "name"]))
-                );
+                let (lf, ll) =
+                    ff.source(super::objects::path_line(&fo.node, &["metadata", "name"]));
+                let loc = format!("{lf}:{ll}");
                 message = message.replace(&format!("#FIRST#{idx}"), &loc);
             }
             if !ms.is_empty() && ms.len() < minors.len() {
@@ -490,12 +488,13 @@ fn lint_scenario(
                 .severity
                 .or_else(|| rules::rule(h.rule).map(|r| r.severity))
                 .unwrap_or(Severity::Error);
+            let (src_file, src_line) = file.source(h.line);
             out.findings.push(Finding {
                 rule: h.rule.to_string(),
                 severity,
                 scenario: sc.name.clone(),
-                file: file.file.clone(),
-                line: file.source_line(h.line),
+                file: src_file,
+                line: src_line,
                 kind: o.kind.clone(),
                 name: o.name.clone(),
                 message,
@@ -534,12 +533,13 @@ fn place_file(
     rendered_line: usize,
     msg: String,
 ) -> Finding {
+    let (src_file, src_line) = file.source(rendered_line);
     Finding {
         rule: rule.into(),
         severity: sev,
         scenario: scenario.into(),
-        file: file.file.clone(),
-        line: file.source_line(rendered_line),
+        file: src_file,
+        line: src_line,
         kind: String::new(),
         name: String::new(),
         message: msg,
@@ -744,7 +744,9 @@ fn render(
             s
         }
     };
-    let rendered = crate::render::chart::execute_units(&set, &order, &eopts)
+    // Traced, so each finding can name the template line that wrote its object.
+    let mut ran = crate::engine::Trace::default();
+    let rendered = crate::render::chart::execute_units_traced(&set, &order, &eopts, &mut ran)
         .map_err(|e| e.helm_message_for(4))?;
     let sources: BTreeMap<&str, &std::sync::Arc<str>> = prepared
         .units
@@ -766,12 +768,13 @@ fn render(
             }
         }
     }
-    for (name, text) in &rendered {
+    for (name, traced) in rendered {
+        let text = &traced.output;
         let lower = name.to_ascii_lowercase();
         if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) || text.trim().is_empty() {
             continue;
         }
-        let rel = name.strip_prefix(&prefix).unwrap_or(name).to_string();
+        let rel = name.strip_prefix(&prefix).unwrap_or(&name).to_string();
         let template = sources
             .get(name.as_str())
             .map(|s| (*s).clone())
@@ -780,6 +783,8 @@ fn render(
             file: rel,
             template,
             rendered: text.clone(),
+            trace: Some(traced.trace),
+            prefix: prefix.clone(),
         };
         let fi = files.len();
         match crate::engine::yaml::parse_nodes(text) {
