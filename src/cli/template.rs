@@ -269,13 +269,32 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         user_values,
         kube_version,
         api_versions: args.api_versions.clone(),
-        skip_schema_validation: args.skip_schema_validation,
+        // Validated below, once the templates are parsed: the schemas compile on another
+        // thread meanwhile.
+        skip_schema_validation: true,
         capabilities: None,
         install_checks: true,
         chart_overrides: Default::default(),
     };
+    let validate = !args.skip_schema_validation;
     let prepared = match prepare(&chart, &ropts) {
         Ok(p) => p,
+        // helm validates values before it checks kubeVersion: with validation on, a schema
+        // error takes precedence.
+        Err(e) if validate && e.0.starts_with("chart requires kubeVersion") => {
+            let checked = RenderOptions {
+                skip_schema_validation: false,
+                ..ropts
+            };
+            let e = match prepare(&chart, &checked) {
+                Err(e) => e,
+                Ok(_) => e,
+            };
+            if e.0.starts_with("chart requires kubeVersion") {
+                return Err(partial_error(&e.0, args.debug));
+            }
+            return Err(Outcome::error(e.0));
+        }
         Err(e) if e.0.starts_with("chart requires kubeVersion") => {
             return Err(partial_error(&e.0, args.debug))
         }
@@ -309,7 +328,16 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         }
     }
     let order = render::chart::helm_order(&prepared.units);
-    let set = match render::chart::parse_units(&order, h) {
+    let parsed = render::chart::parse_units(&order, h);
+    // helm validates values before it parses templates, so a schema error wins.
+    if validate {
+        if let Err(e) =
+            crate::chart::schema::validate_chart(&prepared.chart, &prepared.values, h)
+        {
+            return Err(Outcome::error(e.0));
+        }
+    }
+    let set = match parsed {
         Ok(s) => s,
         Err(e) => return Err(partial_error(&e.helm_message_for(h), args.debug)),
     };
