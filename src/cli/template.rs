@@ -331,9 +331,7 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
     let parsed = render::chart::parse_units(&order, h);
     // helm validates values before it parses templates, so a schema error wins.
     if validate {
-        if let Err(e) =
-            crate::chart::schema::validate_chart(&prepared.chart, &prepared.values, h)
-        {
+        if let Err(e) = crate::chart::schema::validate_chart(&prepared.chart, &prepared.values, h) {
             return Err(Outcome::error(e.0));
         }
     }
