@@ -11,12 +11,11 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(4)
-        .min(items.len());
-    if threads < 2 || work < min_work {
+    if items.len() < 2 || work < min_work {
+        return items.iter().map(&f).collect();
+    }
+    let threads = cores().min(4).min(items.len());
+    if threads < 2 {
         return items.iter().map(&f).collect();
     }
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
@@ -51,6 +50,16 @@ where
         .zip(items)
         .map(|(r, item)| r.unwrap_or_else(|| f(item)))
         .collect()
+}
+
+/// The cores this process may use, asked once: on Linux the answer reads cgroup files.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
 }
 
 #[cfg(test)]

@@ -100,13 +100,13 @@ fn validate_rec(
     Ok(())
 }
 
-/// The compiled form of `schema`. Compiling costs far more than validating, and test runners
-/// and lint render one chart many times, so compiled schemas are kept, keyed by content.
+/// A compiled schema, or why it does not compile.
 type Compiled = Result<std::sync::Arc<JSONSchema>, String>;
 
-/// The compiled form of `schema`, compiled once per process. A slot per schema lets a
-/// background [`warm`] and the renderer share one compilation: whoever comes second waits for
-/// the first instead of compiling again.
+/// The compiled form of `schema`, compiled once per process and kept by content: compiling
+/// costs far more than validating, and test runners and lint render one chart many times. A
+/// slot per schema lets a background [`warm`] and the renderer share one compilation: whoever
+/// comes second waits for the first instead of compiling again.
 fn compiled_schema(schema: &[u8]) -> Compiled {
     use std::collections::HashMap;
     use std::hash::{Hash, Hasher};

@@ -117,12 +117,7 @@ impl TemplateSet {
     /// it and its `define`s to the set. A later non-empty definition replaces an earlier one,
     /// as Go's `AddParseTree` does; an empty one never replaces.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let major = self.helm_major;
-        let trees = super::parser::parse(name, name, text, &|n| has_function_in(n, major))?;
-        for t in trees {
-            associate(&mut self.trees, t);
-        }
-        Ok(())
+        self.add_all(&[(name, text)])
     }
 
     /// [`TemplateSet::add`] for many files, parsed on several threads and added in the given
