@@ -88,7 +88,10 @@ impl Outcome {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Template(args) => template::run(&args),
+        Command::Template(mut args) => {
+            args.last_in_process = true;
+            template::run(&args)
+        }
         Command::Conformance(args) => conformance::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Test(args) => test::run_live(&args),

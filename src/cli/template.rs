@@ -103,6 +103,11 @@ pub struct TemplateArgs {
     /// The time `now` returns (RFC 3339), for reproducible output.
     #[arg(long = "now", value_name = "RFC3339")]
     pub now: Option<String>,
+    /// The render is the process's last work: the chart and parse trees are left for the
+    /// operating system to reclaim instead of being freed one node at a time. Set by the
+    /// command line only; library callers that render many times leave it off.
+    #[arg(skip)]
+    pub last_in_process: bool,
 }
 
 impl TemplateArgs {
@@ -221,7 +226,7 @@ pub struct Rendered {
 }
 
 /// Loads, prepares and renders the chart as `helm template` would, stopping before output
-/// assembly. Meant for one render per process: the chart and parse trees are not freed. A failure comes back as the complete outcome helm would print.
+/// assembly. A failure comes back as the complete outcome helm would print.
 pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
     let (name, chart_ref) = args.name_and_chart();
     let h = args.helm_compat;
@@ -351,12 +356,14 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
             data: String::from_utf8_lossy(&c.data).into_owned(),
         })
         .collect();
-    // One render per process: freeing the chart, its values and every parse tree node by node
-    // costs more than executing the templates did, and the process exits after printing.
-    drop(order);
-    std::mem::forget(set);
-    std::mem::forget(prepared);
-    std::mem::forget(chart);
+    if args.last_in_process {
+        // Freeing the chart, its values and every parse tree node by node costs more than
+        // executing the templates did, and the process exits after printing.
+        drop(order);
+        std::mem::forget(set);
+        std::mem::forget(prepared);
+        std::mem::forget(chart);
+    }
     Ok(Rendered {
         files,
         crds,
