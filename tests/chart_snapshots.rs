@@ -30,7 +30,7 @@ fn every_scenario_renders_as_snapshotted() {
             let mut args = TemplateArgs::for_chart(chart.display().to_string());
             args.args.insert(0, "posthog".into());
             args.namespace = "posthog".into();
-            args.values = vec![chart.join("ci").join(name).display().to_string()];
+            args.vals.values = vec![chart.join("ci").join(name).display().to_string()];
             args.seed = Some(1);
             args.now = Some("2024-01-01T00:00:00Z".into());
             let out = run_template(&args);

@@ -67,9 +67,9 @@ fn render(case: &Json, helm_major: u32) -> Result<String, String> {
         case["release_name"].as_str().unwrap_or("rel").to_string(),
     );
     args.namespace = case["namespace"].as_str().unwrap_or("default").to_string();
-    args.set = strs(case, "set");
-    args.set_string = strs(case, "set_string");
-    args.set_json = strs(case, "set_json");
+    args.vals.set = strs(case, "set");
+    args.vals.set_string = strs(case, "set_string");
+    args.vals.set_json = strs(case, "set_json");
     args.api_versions = strs(case, "api_versions");
     args.kube_version = case
         .get("kube_version")

@@ -99,7 +99,7 @@ fn every_seeded_bug_is_found_within_1000_runs_and_shrunk() {
             let file = tmp.path().join(format!("{name}.yaml"));
             std::fs::write(&file, repro).unwrap();
             let mut t = TemplateArgs::for_chart(dir.display().to_string());
-            t.values = vec![file.display().to_string()];
+            t.vals.values = vec![file.display().to_string()];
             let out = template::run(&t);
             match want.kind.as_str() {
                 "template-error" | "yaml-error" => {

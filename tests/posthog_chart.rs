@@ -174,7 +174,7 @@ fn render(name: &str) -> String {
     let mut args = TemplateArgs::for_chart(chart().display().to_string());
     args.args.insert(0, "posthog".into());
     args.namespace = "posthog".into();
-    args.values = vec![chart().join("ci").join(name).display().to_string()];
+    args.vals.values = vec![chart().join("ci").join(name).display().to_string()];
     let out = run_template(&args);
     assert_eq!(out.exit, 0, "{name} does not render:\n{}", out.stderr);
     out.stdout

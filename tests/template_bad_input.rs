@@ -74,9 +74,13 @@ fn malformed_values() {
 #[test]
 fn set_syntax_errors() {
     let dir = chart(&[CHART, ("templates/cm.yaml", "a: {{ .Values.a }}\n")]);
-    assert_eq!(same_as_helm(dir.path(), |a| a.set = vec!["a".into()]), 1);
     assert_eq!(
-        same_as_helm(dir.path(), |a| a.set = vec!["a=1".into(), "a.b=2".into()]),
+        same_as_helm(dir.path(), |a| a.vals.set = vec!["a".into()]),
+        1
+    );
+    assert_eq!(
+        same_as_helm(dir.path(), |a| a.vals.set =
+            vec!["a=1".into(), "a.b=2".into()]),
         1
     );
 }

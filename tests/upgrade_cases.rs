@@ -39,7 +39,7 @@ fn check(dir: &Path, format: Format) -> Outcome {
     args.args.insert(0, "rel".into());
     args.output = format;
     if dir.join("values.yaml").exists() {
-        args.values = vec![dir.join("values.yaml").display().to_string()];
+        args.vals.values = vec![dir.join("values.yaml").display().to_string()];
     }
     run(&args)
 }
@@ -289,7 +289,7 @@ fn render_failures_are_exit_2_with_the_side_named() {
     let case = root().join("pvc-shrink");
     let mut args = UpgradeCheckArgs::new("", case.join("old").display().to_string());
     args.args = vec!["rel".into(), case.join("new").display().to_string()];
-    args.set = vec!["noequals".into()];
+    args.vals.set = vec!["noequals".into()];
     let out = run(&args);
     assert_eq!(out.exit, 2);
     let mut args = UpgradeCheckArgs::new("", "/nonexistent/chart");

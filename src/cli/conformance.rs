@@ -110,12 +110,12 @@ pub fn read_corpus(path: &Path) -> Result<Vec<Scenario>, String> {
 fn template_args(chart_dir: &Path, sc: &Scenario, compat: u32) -> TemplateArgs {
     let mut a = TemplateArgs::for_chart(chart_dir.display().to_string());
     a.args.insert(0, "rel".into());
-    a.values = sc
+    a.vals.values = sc
         .values
         .iter()
         .map(|v| chart_dir.join(v).display().to_string())
         .collect();
-    a.set = sc.set.clone();
+    a.vals.set = sc.set.clone();
     a.helm_compat = compat;
     a
 }

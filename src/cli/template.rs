@@ -24,13 +24,9 @@ pub enum Engine {
     Helm,
 }
 
-/// The flags of `helm template`, plus the engine switches.
+/// helm's values flags, shared by every command that renders a chart with user values.
 #[derive(Args, Debug, Clone, Default)]
-pub struct TemplateArgs {
-    /// `[NAME] CHART`: the release name (default `release-name`) and the chart directory or
-    /// `.tgz`.
-    #[arg(value_names = ["NAME", "CHART"], num_args = 1..=2, required = true)]
-    pub args: Vec<String>,
+pub struct ValueFlags {
     /// Values files (YAML), merged in order.
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<String>,
@@ -49,6 +45,37 @@ pub struct TemplateArgs {
     /// Set a literal string value, taken verbatim.
     #[arg(long = "set-literal", value_name = "KEY=VAL")]
     pub set_literal: Vec<String>,
+}
+
+impl ValueFlags {
+    /// Reads the values files and merges every flag into user values, with helm's precedence.
+    pub fn user_values(&self) -> Result<crate::engine::value::MapRef, String> {
+        let mut value_files = Vec::new();
+        for f in &self.values {
+            value_files.push((f.clone(), read_user_file(f)?));
+        }
+        let vopts = ValueOptions {
+            value_files,
+            json_values: self.set_json.clone(),
+            values: self.set.clone(),
+            string_values: self.set_string.clone(),
+            file_values: self.set_file.clone(),
+            literal_values: self.set_literal.clone(),
+        };
+        vopts.merge(&read_user_file).map_err(|e| e.0)
+    }
+}
+
+/// The flags of `helm template`, plus the engine switches.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TemplateArgs {
+    /// `[NAME] CHART`: the release name (default `release-name`) and the chart directory or
+    /// `.tgz`.
+    #[arg(value_names = ["NAME", "CHART"], num_args = 1..=2, required = true)]
+    pub args: Vec<String>,
+    /// Values flags.
+    #[command(flatten)]
+    pub vals: ValueFlags,
     /// The release namespace.
     #[arg(short = 'n', long = "namespace", default_value = "default")]
     pub namespace: String,
@@ -140,12 +167,12 @@ impl TemplateArgs {
                 a.push(v.clone());
             }
         };
-        push("-f", &self.values);
-        push("--set", &self.set);
-        push("--set-string", &self.set_string);
-        push("--set-file", &self.set_file);
-        push("--set-json", &self.set_json);
-        push("--set-literal", &self.set_literal);
+        push("-f", &self.vals.values);
+        push("--set", &self.vals.set);
+        push("--set-string", &self.vals.set_string);
+        push("--set-file", &self.vals.set_file);
+        push("--set-json", &self.vals.set_json);
+        push("--set-literal", &self.vals.set_literal);
         push("-a", &self.api_versions);
         push("-s", &self.show_only);
         a.push("-n".into());
@@ -237,24 +264,9 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         },
         None => None,
     };
-    let mut value_files = Vec::new();
-    for f in &args.values {
-        match read_user_file(f) {
-            Ok(text) => value_files.push((f.clone(), text)),
-            Err(e) => return Err(Outcome::error(e)),
-        }
-    }
-    let vopts = ValueOptions {
-        value_files,
-        json_values: args.set_json.clone(),
-        values: args.set.clone(),
-        string_values: args.set_string.clone(),
-        file_values: args.set_file.clone(),
-        literal_values: args.set_literal.clone(),
-    };
-    let user_values = match vopts.merge(&read_user_file) {
+    let user_values = match args.vals.user_values() {
         Ok(v) => v,
-        Err(e) => return Err(Outcome::error(e.0)),
+        Err(e) => return Err(Outcome::error(e)),
     };
     let chart = match locate_chart(&chart_ref).and_then(|p| load_chart(&p)) {
         Ok(c) => c,

@@ -9,9 +9,7 @@ use std::path::Path;
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
-use crate::chart::load::read_user_file;
 use crate::chart::objects::KubeVersion;
-use crate::chart::values::ValueOptions;
 use crate::chart::{load_chart, locate_chart};
 use crate::upgrade::diff::{render_diff, DiffOptions};
 use crate::upgrade::render::{render_release, ReleaseLookup, RenderSpec};
@@ -58,24 +56,9 @@ pub struct UpgradeCheckArgs {
     /// commit), a chart directory, or a packaged `.tgz`.
     #[arg(long = "from", value_name = "REF|DIR|TGZ")]
     pub from: String,
-    /// Values files (YAML), merged in order, used for both charts.
-    #[arg(short = 'f', long = "values", value_name = "FILE")]
-    pub values: Vec<String>,
-    /// Set values on the command line (`a.b=c,d[0]=e`).
-    #[arg(long = "set", value_name = "KEY=VAL")]
-    pub set: Vec<String>,
-    /// Set string values on the command line.
-    #[arg(long = "set-string", value_name = "KEY=VAL")]
-    pub set_string: Vec<String>,
-    /// Set values from files (`key=path`).
-    #[arg(long = "set-file", value_name = "KEY=PATH")]
-    pub set_file: Vec<String>,
-    /// Set JSON values on the command line.
-    #[arg(long = "set-json", value_name = "KEY=JSON")]
-    pub set_json: Vec<String>,
-    /// Set a literal string value, taken verbatim.
-    #[arg(long = "set-literal", value_name = "KEY=VAL")]
-    pub set_literal: Vec<String>,
+    /// Values flags, used for both charts.
+    #[command(flatten)]
+    pub vals: super::template::ValueFlags,
     /// The release namespace.
     #[arg(short = 'n', long = "namespace", default_value = "default")]
     pub namespace: String,
@@ -117,12 +100,7 @@ impl UpgradeCheckArgs {
         UpgradeCheckArgs {
             args: vec![chart.into()],
             from: from.into(),
-            values: Vec::new(),
-            set: Vec::new(),
-            set_string: Vec::new(),
-            set_file: Vec::new(),
-            set_json: Vec::new(),
-            set_literal: Vec::new(),
+            vals: Default::default(),
             namespace: "default".into(),
             kube_version: None,
             api_versions: Vec::new(),
@@ -152,23 +130,6 @@ fn failure(msg: impl AsRef<str>) -> Outcome {
         stdout: String::new(),
         stderr: format!("Error: {}\n", msg.as_ref()),
     }
-}
-
-/// Merges the values flags into user values.
-fn user_values(args: &UpgradeCheckArgs) -> Result<crate::engine::value::MapRef, String> {
-    let mut value_files = Vec::new();
-    for f in &args.values {
-        value_files.push((f.clone(), read_user_file(f)?));
-    }
-    let vopts = ValueOptions {
-        value_files,
-        json_values: args.set_json.clone(),
-        values: args.set.clone(),
-        string_values: args.set_string.clone(),
-        file_values: args.set_file.clone(),
-        literal_values: args.set_literal.clone(),
-    };
-    vopts.merge(&read_user_file).map_err(|e| e.0)
 }
 
 fn use_color(c: Color) -> bool {
@@ -244,7 +205,7 @@ pub fn run(args: &UpgradeCheckArgs) -> Outcome {
         },
         None => None,
     };
-    let values = match user_values(args) {
+    let values = match args.vals.user_values() {
         Ok(v) => v,
         Err(e) => return failure(e),
     };

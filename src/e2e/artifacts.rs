@@ -104,11 +104,11 @@ pub fn render_manifests(
     let mut args = TemplateArgs::for_chart(chart);
     args.args = vec![release.to_string(), chart.to_string()];
     args.namespace = namespace.to_string();
-    args.values = values.files.clone();
-    args.set = values.set.clone();
-    args.set_string = values.set_string.clone();
-    args.set_file = values.set_file.clone();
-    args.set_json = values.set_json.clone();
+    args.vals.values = values.files.clone();
+    args.vals.set = values.set.clone();
+    args.vals.set_string = values.set_string.clone();
+    args.vals.set_file = values.set_file.clone();
+    args.vals.set_json = values.set_json.clone();
     args.kube_version = kube_version.map(str::to_string);
     let out = crate::cli::template::run(&args);
     if out.exit == 0 {
