@@ -5,6 +5,7 @@ use std::io::Write;
 use clap::Parser;
 
 fn main() {
+    tune_allocator();
     let cli = charttest::cli::Cli::parse();
     let outcome = charttest::cli::run(cli);
     let mut out = std::io::stdout().lock();
@@ -14,4 +15,16 @@ fn main() {
     let _ = err.write_all(outcome.stderr.as_bytes());
     let _ = err.flush();
     std::process::exit(outcome.exit);
+}
+
+/// glibc grows a thread's heap a few pages at a time, one `brk` or `mprotect` call each; a
+/// `template` run made ~300 of them, a fifth of its CPU time. Asking for 8 MiB of headroom per
+/// growth makes it a dozen. The headroom is address space, not memory: pages count only once
+/// touched.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tuning parameter; it is called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 8 << 20);
+    }
 }

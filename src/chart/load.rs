@@ -95,7 +95,10 @@ fn go_io_error(e: &std::io::Error) -> String {
 fn read_limited(p: &Path, limit: u64) -> Result<Vec<u8>, ChartError> {
     let f = std::fs::File::open(p)
         .map_err(|e| ChartError(format!("open {}: {}", p.display(), go_io_error(&e))))?;
-    let mut out = Vec::new();
+    // `take` hides the file's size from `read_to_end`, which would then grow the buffer from 32
+    // bytes in a read call per doubling; sizing it up front makes it two calls.
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0).min(limit + 1);
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     f.take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| ChartError(format!("error reading {}: {e}", p.display())))?;
@@ -292,7 +295,7 @@ pub fn archive_files(data: &[u8]) -> Result<Vec<ChartFile>, ChartError> {
                 "decompressed chart file {raw_name:?} is larger than the maximum file size {MAX_FILE_SIZE}"
             )));
         }
-        let mut buf = Vec::new();
+        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         let read = (&mut entry)
             .take(remaining)
             .read_to_end(&mut buf)

@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod objects;
 pub mod prepare;
 pub mod schema;
+mod schema_direct;
 pub mod semver;
 pub mod strvals;
 pub mod values;

@@ -35,6 +35,11 @@ pub fn to_json(v: &Value) -> Json {
     }
 }
 
+/// A values map as the schema validators see it: [`to_json`], with integral numbers as integers.
+pub(crate) fn normalised_json(v: &Value) -> Json {
+    normalise(to_json(v))
+}
+
 /// Numbers are handed to the validator as integers when integral, so `type: integer` accepts
 /// YAML's float64 `1` as both Go validators do.
 fn normalise(j: Json) -> Json {
@@ -103,30 +108,45 @@ fn validate_rec(
 /// A compiled schema, or why it does not compile.
 type Compiled = Result<std::sync::Arc<JSONSchema>, String>;
 
-/// The compiled form of `schema`, compiled once per process and kept by content: compiling
-/// costs far more than validating, and test runners and lint render one chart many times. A
-/// slot per schema lets a background [`warm`] and the renderer share one compilation: whoever
-/// comes second waits for the first instead of compiling again.
-fn compiled_schema(schema: &[u8]) -> Compiled {
+/// What is kept per schema document: the direct checker (when the schema is within its
+/// subset) and the compiled validator, each built at most once.
+#[derive(Default)]
+struct Entry {
+    direct: std::sync::OnceLock<Option<super::schema_direct::Schema>>,
+    compiled: std::sync::OnceLock<Compiled>,
+}
+
+impl Entry {
+    fn direct(&self, schema: &[u8]) -> Option<&super::schema_direct::Schema> {
+        self.direct
+            .get_or_init(|| super::schema_direct::Schema::new(schema))
+            .as_ref()
+    }
+
+    fn compiled(&self, schema: &[u8]) -> Compiled {
+        self.compiled.get_or_init(|| compile(schema)).clone()
+    }
+}
+
+/// The cache entry for `schema`, kept per process by content: test runners and lint render one
+/// chart many times. One entry per schema lets a background [`warm`] and the renderer share the
+/// work: whoever comes second waits for the first instead of doing it again.
+fn entry(schema: &[u8]) -> std::sync::Arc<Entry> {
     use std::collections::HashMap;
     use std::hash::{Hash, Hasher};
     use std::sync::{Arc, Mutex, OnceLock};
-    type Slot = Arc<OnceLock<Compiled>>;
-    static CACHE: OnceLock<Mutex<HashMap<u64, Slot>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<u64, Arc<Entry>>>> = OnceLock::new();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     schema.hash(&mut h);
     let key = h.finish();
-    let slot: Slot = {
-        let Ok(mut c) = CACHE.get_or_init(Default::default).lock() else {
-            return compile(schema);
-        };
-        // A handful of charts per process; the bound only guards against pathological use.
-        if c.len() >= 64 && !c.contains_key(&key) {
-            c.clear();
-        }
-        c.entry(key).or_default().clone()
+    let Ok(mut c) = CACHE.get_or_init(Default::default).lock() else {
+        return Arc::default();
     };
-    slot.get_or_init(|| compile(schema)).clone()
+    // A handful of charts per process; the bound only guards against pathological use.
+    if c.len() >= 64 && !c.contains_key(&key) {
+        c.clear();
+    }
+    c.entry(key).or_default().clone()
 }
 
 fn compile(schema: &[u8]) -> Compiled {
@@ -136,10 +156,10 @@ fn compile(schema: &[u8]) -> Compiled {
     ))
 }
 
-/// Compiles the values schemas of `chart` and its subcharts on a background thread, so a
-/// later [`validate_chart`] finds them ready. Compiling checks each schema against its
-/// meta-schema and is the costliest step of rendering a chart that has one; the caller goes on
-/// loading values and parsing templates meanwhile.
+/// Prepares the values schemas of `chart` and its subcharts on a background thread, so a later
+/// [`validate_chart`] finds them ready while the caller goes on loading values and parsing
+/// templates. Schemas the direct checker covers only need parsing; the others are compiled,
+/// which checks them against their meta-schema and is the costliest step of rendering a chart.
 pub fn warm(chart: &Chart) {
     fn collect(ch: &Chart, out: &mut Vec<std::sync::Arc<[u8]>>) {
         out.extend(ch.schema.iter().cloned());
@@ -157,7 +177,10 @@ pub fn warm(chart: &Chart) {
         .name("schema-warm".into())
         .spawn(move || {
             for s in schemas {
-                let _ = compiled_schema(&s);
+                let e = entry(&s);
+                if e.direct(&s).is_none() {
+                    let _ = e.compiled(&s);
+                }
             }
         });
 }
@@ -165,10 +188,17 @@ pub fn warm(chart: &Chart) {
 /// Validates one values map against one schema; the error is the list of `- …` lines, each
 /// ending in a newline.
 pub fn validate_single(values: &MapRef, schema: &[u8], helm_major: u32) -> Result<(), String> {
-    let compiled = compiled_schema(schema)?;
-    let instance = normalise(to_json(&Value::Map(MapType::Interface, values.clone())));
-    // Collecting errors builds paths for every keyword visited; the boolean check does not, and
-    // values are nearly always valid.
+    let e = entry(schema);
+    let values = Value::Map(MapType::Interface, values.clone());
+    // Values are nearly always valid, and a valid instance needs no messages: the direct check
+    // answers without compiling, and the compiled boolean check without building error paths.
+    if let Some(d) = e.direct(schema) {
+        if d.check(&values) == Some(true) {
+            return Ok(());
+        }
+    }
+    let instance = normalised_json(&values);
+    let compiled = e.compiled(schema)?;
     if compiled.is_valid(&instance) {
         return Ok(());
     }
