@@ -300,7 +300,8 @@ struct Frame<'t> {
     name: &'t str,
     /// Go's `state.depth`: `template` nesting within one `ExecuteTemplate`.
     tdepth: usize,
-    vars: Vec<(String, Value)>,
+    /// Names borrow from the tree (or are `$`), so declaring one allocates nothing.
+    vars: Vec<(&'t str, Value)>,
     at: Option<At<'t>>,
 }
 
@@ -426,7 +427,7 @@ impl<'s> Exec<'s> {
             tree,
             name,
             tdepth,
-            vars: vec![("$".to_string(), dot.v.clone())],
+            vars: vec![("$", dot.v.clone())],
             at: None,
         };
         let r = self.walk_list(&mut frame, &dot, &tree.root, out);
@@ -842,7 +843,7 @@ impl<'s> Exec<'s> {
                 if pipe.is_assign {
                     self.set_var(f, &var.name, value.clone())?;
                 } else {
-                    f.vars.push((var.name.clone(), value.clone()));
+                    f.vars.push((var.name.as_str(), value.clone()));
                 }
             }
             Ok(value)
@@ -871,7 +872,7 @@ impl<'s> Exec<'s> {
         match first {
             Arg::Field { idents, .. } => {
                 f.at = Some(At::Arg(first));
-                return self.eval_field_chain(f, dot, dot.clone(), first, idents, &cmd.args, fin);
+                return self.eval_field_chain(f, dot, dot.clone(), first, &idents.0, &cmd.args, fin);
             }
             Arg::Chain { node, fields, .. } => {
                 f.at = Some(At::Arg(first));
@@ -886,7 +887,7 @@ impl<'s> Exec<'s> {
                     dot,
                     Dot::concrete(recv),
                     first,
-                    fields,
+                    &fields.0,
                     &cmd.args,
                     fin,
                 );
@@ -901,8 +902,9 @@ impl<'s> Exec<'s> {
             }
             Arg::Variable { idents, .. } => {
                 f.at = Some(At::Arg(first));
-                let v = self.var_value(f, &idents[0])?;
-                if idents.len() == 1 {
+                let (var, fields) = idents.split_first();
+                let v = self.var_value(f, var)?;
+                if fields.is_empty() {
                     self.not_a_function(f, &cmd.args, &fin)?;
                     return Ok(v);
                 }
@@ -911,7 +913,7 @@ impl<'s> Exec<'s> {
                     dot,
                     Dot::concrete(v),
                     first,
-                    &idents[1..],
+                    fields,
                     &cmd.args,
                     fin,
                 );
@@ -963,17 +965,21 @@ impl<'s> Exec<'s> {
         dot: &Dot,
         mut recv: Dot,
         node: &'t Arg,
-        idents: &[String],
+        idents: &str,
         args: &'t [Arg],
         fin: Option<Value>,
     ) -> EResult<Value> {
-        let n = idents.len();
-        for name in &idents[..n.saturating_sub(1)] {
+        // `idents` is the chain as written, `a.b.c`; only the last name gets the arguments.
+        if idents.is_empty() {
+            return Ok(recv.v);
+        }
+        let (init, last) = match idents.rsplit_once('.') {
+            Some((init, last)) => (Some(init), last),
+            None => (None, idents),
+        };
+        for name in init.into_iter().flat_map(|i| i.split('.')) {
             recv = self.eval_field(f, dot, name, node, &[], None, recv)?;
         }
-        let Some(last) = idents.last() else {
-            return Ok(recv.v);
-        };
         Ok(self.eval_field(f, dot, last, node, args, fin, recv)?.v)
     }
 
@@ -1211,13 +1217,14 @@ impl<'s> Exec<'s> {
                 };
             }
             Arg::Field { idents, .. } => {
-                let v = self.eval_field_chain(f, dot, dot.clone(), a, idents, &[], None)?;
+                let v = self.eval_field_chain(f, dot, dot.clone(), a, &idents.0, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             Arg::Variable { idents, .. } => {
-                let v = self.var_value(f, &idents[0])?;
-                let v = if idents.len() > 1 {
-                    self.eval_field_chain(f, dot, Dot::concrete(v), a, &idents[1..], &[], None)?
+                let (var, fields) = idents.split_first();
+                let v = self.var_value(f, var)?;
+                let v = if !fields.is_empty() {
+                    self.eval_field_chain(f, dot, Dot::concrete(v), a, fields, &[], None)?
                 } else {
                     v
                 };
@@ -1238,7 +1245,7 @@ impl<'s> Exec<'s> {
                 }
                 let recv = self.eval_arg(f, dot, None, node)?;
                 // Like Go, field errors here report the last node the operand evaluated.
-                let v = self.eval_field_chain(f, dot, Dot::concrete(recv), a, fields, &[], None)?;
+                let v = self.eval_field_chain(f, dot, Dot::concrete(recv), a, &fields.0, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             _ => {}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::ast::{Arg, Branch, Command, Node, Number, Pipe, Tree, Var};
+use super::ast::{Arg, Branch, Command, Node, Number, Path, Pipe, Src, Tree, Var};
 use super::error::Error;
 use super::lexer::{lex, Tok, Token};
 
@@ -17,14 +17,16 @@ pub fn parse(
 ) -> Result<Vec<Tree>, Error> {
     let text: Arc<str> = Arc::from(text);
     let parse_name: Arc<str> = Arc::from(parse_name);
+    let lexed = lex(&text);
     let mut p = Parser {
-        toks: lex(&text),
+        toks: lexed.tokens,
+        lex_error: lexed.error,
         idx: 0,
         line: 1,
         parse_name: parse_name.clone(),
         text: text.clone(),
         has_func,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
         range_depth: 0,
         action_line: 0,
         trees: Vec::new(),
@@ -33,7 +35,7 @@ pub fn parse(
     p.add_tree(Tree {
         name: name.to_string(),
         parse_name,
-        text,
+        text: p.text.clone(),
         root,
     })?;
     Ok(p.trees)
@@ -156,11 +158,11 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(v * 2f64.powi(exp))
 }
 
-/// Builds a number node the way Go's `newNumber` does.
-fn new_number(tok: &Token) -> Result<Number, String> {
-    let text = tok.val.clone();
+/// Builds a number node the way Go's `newNumber` does; `src` is the token's text.
+fn new_number(tok: &Token, src: Src) -> Result<Number, String> {
+    let text = tok.val;
     let mut n = Number {
-        text: text.clone(),
+        text: src,
         int: None,
         uint: None,
         float: None,
@@ -168,17 +170,17 @@ fn new_number(tok: &Token) -> Result<Number, String> {
     };
     match tok.tok {
         Tok::CharConstant => {
-            let c = unquote_char(&text).ok_or_else(|| "invalid syntax".to_string())?;
+            let c = unquote_char(text).ok_or_else(|| "invalid syntax".to_string())?;
             n.int = Some(c as i64);
             n.uint = Some(c as u64);
             n.float = Some(c as u32 as f64);
             return Ok(n);
         }
         Tok::Complex => {
-            let (re, im) = parse_complex(&text).ok_or_else(|| {
+            let (re, im) = parse_complex(text).ok_or_else(|| {
                 format!(
                     "strconv.ParseComplex: parsing {}: invalid syntax",
-                    super::lexer::go_quote(&text)
+                    super::lexer::go_quote(text)
                 )
             })?;
             n.complex = Some((re, im));
@@ -194,9 +196,9 @@ fn new_number(tok: &Token) -> Result<Number, String> {
             return Ok(n);
         }
     }
-    let u = go_parse_uint(&text);
+    let u = go_parse_uint(text);
     n.uint = u;
-    if let Some(i) = go_parse_int(&text) {
+    if let Some(i) = go_parse_int(text) {
         n.int = Some(i);
         if i == 0 {
             n.uint = Some(u.unwrap_or(0));
@@ -206,11 +208,11 @@ fn new_number(tok: &Token) -> Result<Number, String> {
         n.float = Some(i as f64);
     } else if let Some(u) = n.uint {
         n.float = Some(u as f64);
-    } else if let Some(f) = go_parse_float(&text) {
+    } else if let Some(f) = go_parse_float(text) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
             return Err(format!(
                 "integer overflow: {}",
-                super::lexer::go_quote(&text)
+                super::lexer::go_quote(text)
             ));
         }
         n.float = Some(f);
@@ -224,7 +226,7 @@ fn new_number(tok: &Token) -> Result<Number, String> {
     if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
         return Err(format!(
             "illegal number syntax: {}",
-            super::lexer::go_quote(&text)
+            super::lexer::go_quote(text)
         ));
     }
     Ok(n)
@@ -361,14 +363,31 @@ pub fn unquote_string(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// [`unquote_string`] into the shared string a value holds. Literals without escapes, nearly
+/// all of them, are copied once instead of twice.
+fn unquote_shared(s: &str) -> Option<Arc<str>> {
+    let plain = match s.as_bytes().first() {
+        Some(b'"') => !s.contains('\\'),
+        Some(b'`') => !s.contains('\r'),
+        _ => false,
+    };
+    if plain && s.len() >= 2 {
+        // The lexer only makes tokens that open and close with the same quote.
+        return s.get(1..s.len() - 1).map(Arc::from);
+    }
+    unquote_string(s).map(Arc::from)
+}
+
 struct Parser<'a> {
-    toks: Vec<Token>,
+    toks: Vec<Token<'a>>,
+    /// The message of the error token that ends `toks`, if lexing failed.
+    lex_error: String,
     idx: usize,
     line: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
     has_func: &'a dyn Fn(&str) -> bool,
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
     range_depth: usize,
     action_line: usize,
     trees: Vec<Tree>,
@@ -376,26 +395,36 @@ struct Parser<'a> {
 
 type PResult<T> = Result<T, Error>;
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
         Err(Error::parse(&self.parse_name, self.line, msg))
     }
 
-    fn eof_token(&self) -> Token {
+    /// The part `start..end` of the text, shared.
+    fn src(&self, start: usize, end: usize) -> Src {
+        Src::new(&self.text, start, end)
+    }
+
+    /// A token's text, shared.
+    fn tok_src(&self, t: &Token) -> Src {
+        self.src(t.pos, t.pos + t.val.len())
+    }
+
+    fn eof_token(&self) -> Token<'a> {
         let (pos, line) = self.toks.last().map(|t| (t.pos, t.line)).unwrap_or((0, 1));
         Token {
             tok: Tok::Eof,
-            val: String::new(),
+            val: "",
             pos,
             line,
         }
     }
 
-    fn next(&mut self) -> Token {
+    fn next(&mut self) -> Token<'a> {
         let t = self
             .toks
             .get(self.idx)
-            .cloned()
+            .copied()
             .unwrap_or_else(|| self.eof_token());
         if self.idx < self.toks.len() {
             self.idx += 1;
@@ -408,17 +437,17 @@ impl Parser<'_> {
         self.idx = self.idx.saturating_sub(1);
     }
 
-    fn peek(&mut self) -> Token {
+    fn peek(&mut self) -> Token<'a> {
         let t = self
             .toks
             .get(self.idx)
-            .cloned()
+            .copied()
             .unwrap_or_else(|| self.eof_token());
         self.line = t.line;
         t
     }
 
-    fn next_non_space(&mut self) -> Token {
+    fn next_non_space(&mut self) -> Token<'a> {
         loop {
             let t = self.next();
             if t.tok != Tok::Space {
@@ -427,13 +456,13 @@ impl Parser<'_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Token {
+    fn peek_non_space(&mut self) -> Token<'a> {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, tok: Tok, context: &str) -> PResult<Token> {
+    fn expect(&mut self, tok: Tok, context: &str) -> PResult<Token<'a>> {
         let t = self.next_non_space();
         if t.tok != tok {
             return self.unexpected(&t, context);
@@ -449,11 +478,11 @@ impl Parser<'_> {
                     " in action started at {}:{}",
                     self.parse_name, self.action_line
                 );
-                if t.val.ends_with(" action") {
+                if self.lex_error.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.err(format!("{t}{extra}"));
+            return self.err(format!("{}{extra}", self.lex_error));
         }
         self.err(format!("unexpected {t} in {context}"))
     }
@@ -508,11 +537,11 @@ impl Parser<'_> {
         if t.tok != Tok::String && t.tok != Tok::RawString {
             return self.unexpected(&t, context);
         }
-        let Some(name) = unquote_string(&t.val) else {
+        let Some(name) = unquote_string(t.val) else {
             return self.err("invalid syntax");
         };
         self.expect(Tok::RightDelim, context)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let (list, end) = self.item_list()?;
         self.vars = saved_vars;
         if let Item::Else(_) = end {
@@ -541,7 +570,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.tok {
-            Tok::Text => Ok(Item::Node(Node::Text(Arc::from(t.val.as_str()), t.pos))),
+            Tok::Text => Ok(Item::Node(Node::Text(self.tok_src(&t), t.pos))),
             Tok::LeftDelim => {
                 let saved = self.action_line;
                 self.action_line = t.line;
@@ -661,7 +690,7 @@ impl Parser<'_> {
 
     fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
         match t.tok {
-            Tok::String | Tok::RawString => match unquote_string(&t.val) {
+            Tok::String | Tok::RawString => match unquote_string(t.val) {
                 Some(s) => Ok(s),
                 None => self.err("invalid syntax"),
             },
@@ -691,7 +720,7 @@ impl Parser<'_> {
         let t = self.next_non_space();
         let name = self.template_name(&t, context)?;
         let pipe = self.pipeline(context, Tok::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let r = self.item_list();
         self.vars = saved_vars;
@@ -737,18 +766,18 @@ impl Parser<'_> {
                     self.next_non_space();
                     pipe.decl.push(Var {
                         pos: v.pos,
-                        name: v.val.clone(),
+                        name: self.tok_src(&v),
                     });
-                    self.vars.push(v.val.clone());
+                    self.vars.push(v.val);
                     break;
                 }
                 Tok::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(Var {
                         pos: v.pos,
-                        name: v.val.clone(),
+                        name: self.tok_src(&v),
                     });
-                    self.vars.push(v.val.clone());
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         let p = self.peek_non_space();
                         match p.tok {
@@ -850,27 +879,23 @@ impl Parser<'_> {
         if self.peek().tok != Tok::Field {
             return Ok(Some(node));
         }
+        // The fields follow the term and each other with nothing between, so the whole chain
+        // is one piece of text.
         let chain_pos = self.peek().pos;
-        let mut fields = Vec::new();
+        let mut end = chain_pos;
         while self.peek().tok == Tok::Field {
             let f = self.next();
-            fields.push(f.val[1..].to_string());
+            end = f.pos + f.val.len();
         }
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
+            Arg::Field { idents, .. } => Arg::Field {
+                pos: chain_pos,
+                idents: Path(self.src(idents.0.start(), end)),
+            },
+            Arg::Variable { idents, .. } => Arg::Variable {
+                pos: chain_pos,
+                idents: Path(self.src(idents.0.start(), end)),
+            },
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return self.err(format!(
                     "unexpected . after term {}",
@@ -880,7 +905,7 @@ impl Parser<'_> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields,
+                fields: Path(self.src(chain_pos + 1, end)),
             },
         }))
     }
@@ -889,15 +914,15 @@ impl Parser<'_> {
         let t = self.next_non_space();
         Ok(Some(match t.tok {
             Tok::Identifier => {
-                if !(self.has_func)(&t.val) {
+                if !(self.has_func)(t.val) {
                     return self.err(format!(
                         "function {} not defined",
-                        super::lexer::go_quote(&t.val)
+                        super::lexer::go_quote(t.val)
                     ));
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: t.val,
+                    name: self.tok_src(&t),
                 }
             }
             Tok::Dot => Arg::Dot(t.pos),
@@ -906,20 +931,20 @@ impl Parser<'_> {
                 if !self.vars.contains(&t.val) {
                     return self.err(format!(
                         "undefined variable {}",
-                        super::lexer::go_quote(&t.val)
+                        super::lexer::go_quote(t.val)
                     ));
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    idents: vec![t.val],
+                    idents: Path(self.tok_src(&t)),
                 }
             }
             Tok::Field => Arg::Field {
                 pos: t.pos,
-                idents: vec![t.val[1..].to_string()],
+                idents: Path(self.src(t.pos + 1, t.pos + t.val.len())),
             },
             Tok::Bool => Arg::Bool(t.pos, t.val == "true"),
-            Tok::CharConstant | Tok::Complex | Tok::Number => match new_number(&t) {
+            Tok::CharConstant | Tok::Complex | Tok::Number => match new_number(&t, self.tok_src(&t)) {
                 Ok(n) => Arg::Number(t.pos, n),
                 Err(e) => return self.err(e),
             },
@@ -927,11 +952,11 @@ impl Parser<'_> {
                 let p = self.pipeline("parenthesized pipeline", Tok::RightParen)?;
                 Arg::Pipe(Box::new(p))
             }
-            Tok::String | Tok::RawString => match unquote_string(&t.val) {
-                Some(s) => Arg::String {
+            Tok::String | Tok::RawString => match unquote_shared(t.val) {
+                Some(text) => Arg::String {
                     pos: t.pos,
-                    quoted: t.val,
-                    text: Arc::from(s.as_str()),
+                    quoted: self.tok_src(&t),
+                    text,
                 },
                 None => return self.err("invalid syntax"),
             },
