@@ -247,8 +247,8 @@ pub enum Arg {
     Nil(usize),
     /// `true` / `false`
     Bool(usize, bool),
-    /// A number.
-    Number(usize, Number),
+    /// A number (boxed: it is the largest operand and a rare one).
+    Number(usize, Box<Number>),
     /// A string literal.
     String {
         /// Offset.

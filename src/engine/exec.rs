@@ -1,7 +1,7 @@
 //! The executor: walks parse trees over values with Go's `text/template` semantics (helm's
 //! `missingkey=zero` configuration), within step, output and depth budgets.
 
-use std::collections::HashMap;
+use super::fasthash::FastMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
@@ -75,14 +75,14 @@ impl Default for ExecOptions {
 /// A set of parsed templates that can be executed many times, from many threads.
 #[derive(Clone)]
 pub struct TemplateSet {
-    trees: HashMap<String, Arc<Tree>>,
+    trees: FastMap<String, Arc<Tree>>,
     helm_major: u32,
 }
 
 impl Default for TemplateSet {
     fn default() -> Self {
         TemplateSet {
-            trees: HashMap::new(),
+            trees: FastMap::default(),
             helm_major: 4,
         }
     }
@@ -218,7 +218,7 @@ pub fn strip_no_value(s: &str) -> String {
     }
 }
 
-fn associate(trees: &mut HashMap<String, Arc<Tree>>, t: Tree) {
+fn associate(trees: &mut FastMap<String, Arc<Tree>>, t: Tree) {
     if let Some(old) = trees.get(&t.name) {
         if t.is_empty() && !old.root.is_empty() {
             return;
@@ -330,11 +330,11 @@ impl Dot {
 /// and the templates `tpl` defined.
 struct Exec<'s> {
     set: &'s TemplateSet,
-    overlays: Vec<HashMap<String, Arc<Tree>>>,
+    overlays: Vec<FastMap<String, Arc<Tree>>>,
     opts: &'s ExecOptions,
     rng: rand_chacha::ChaCha8Rng,
     now: DateTime<FixedOffset>,
-    included: HashMap<String, usize>,
+    included: FastMap<String, usize>,
     steps: u64,
     output: usize,
     depth: usize,
@@ -364,7 +364,7 @@ impl<'s> Exec<'s> {
             opts,
             rng,
             now,
-            included: HashMap::new(),
+            included: FastMap::default(),
             steps: 0,
             output: 0,
             depth: 0,
@@ -1412,7 +1412,11 @@ fn values_call(m: &super::value::MapRef, name: &str, args: Vec<Value>) -> Result
 
 impl FuncCtx for Exec<'_> {
     fn include(&mut self, name: &str, data: Value) -> FuncResult {
-        let count = self.included.entry(name.to_string()).or_insert(0);
+        // Charts include the same few helpers over and over: only a new name is copied.
+        let count = match self.included.get_mut(name) {
+            Some(c) => c,
+            None => self.included.entry(name.to_string()).or_insert(0),
+        };
         if *count > 1000 {
             return Err(FuncError::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
@@ -1435,7 +1439,7 @@ impl FuncCtx for Exec<'_> {
                     super::lexer::go_quote(text)
                 ))
             })?;
-        let mut overlay = HashMap::new();
+        let mut overlay = FastMap::default();
         for t in trees {
             associate(&mut overlay, t);
         }

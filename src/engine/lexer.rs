@@ -171,6 +171,18 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Which ASCII bytes are word characters (letters, digits, `_`), as one table lookup.
+const WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = b == b'_' || b.is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
+
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
@@ -560,12 +572,14 @@ impl<'a> Lexer<'a> {
 
     /// Moves past the letters, digits and underscores at `pos`.
     fn skip_word(&mut self) {
-        while let Some(b) = self.byte() {
-            if b.is_ascii() {
-                if b == b'_' || b.is_ascii_alphanumeric() {
-                    self.pos += 1;
-                    continue;
-                }
+        loop {
+            let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+            let n = rest
+                .iter()
+                .position(|&b| !WORD.get(b as usize).copied().unwrap_or(false))
+                .unwrap_or(rest.len());
+            self.pos += n;
+            if rest.get(n).is_none_or(|b| b.is_ascii()) {
                 return;
             }
             match self.peek() {

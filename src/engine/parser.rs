@@ -27,6 +27,9 @@ pub fn parse(
         text: text.clone(),
         has_func,
         vars: vec!["$"],
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
         range_depth: 0,
         action_line: 0,
         trees: Vec::new(),
@@ -388,6 +391,12 @@ struct Parser<'a> {
     text: Arc<str>,
     has_func: &'a dyn Fn(&str) -> bool,
     vars: Vec<&'a str>,
+    // Lists under construction, stacked: a nested list is built on top of its parent's part
+    // and moved out into a vector of exactly its size when complete. That is one allocation
+    // per list, never a regrowth, and no unused capacity kept in the tree.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
     range_depth: usize,
     action_line: usize,
     trees: Vec<Tree>,
@@ -507,7 +516,7 @@ impl<'a> Parser<'a> {
 
     /// The top level of a file: text, actions and `define`s.
     fn parse_body(&mut self) -> PResult<Vec<Node>> {
-        let mut root = Vec::new();
+        let mark = self.nodes.len();
         loop {
             let t = self.peek();
             if t.tok == Tok::Eof {
@@ -523,12 +532,12 @@ impl<'a> Parser<'a> {
                 self.idx = save;
             }
             match self.text_or_action()? {
-                Item::Node(n) => root.push(n),
+                Item::Node(n) => self.nodes.push(n),
                 Item::End => return self.err("unexpected {{end}}"),
                 Item::Else(_) => return self.err("unexpected {{else}}"),
             }
         }
-        Ok(root)
+        Ok(self.nodes.drain(mark..).collect())
     }
 
     fn parse_definition(&mut self) -> PResult<()> {
@@ -557,11 +566,11 @@ impl<'a> Parser<'a> {
 
     /// Nodes up to the next `{{end}}` or `{{else}}`, which is returned too.
     fn item_list(&mut self) -> PResult<(Vec<Node>, Item)> {
-        let mut list = Vec::new();
+        let mark = self.nodes.len();
         while self.peek_non_space().tok != Tok::Eof {
             match self.text_or_action()? {
-                Item::Node(n) => list.push(n),
-                other => return Ok((list, other)),
+                Item::Node(n) => self.nodes.push(n),
+                other => return Ok((self.nodes.drain(mark..).collect(), other)),
             }
         }
         self.err("unexpected EOF")
@@ -794,9 +803,11 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let mark = self.cmds.len();
         loop {
             let t = self.next_non_space();
             if t.tok == end {
+                pipe.cmds = self.cmds.drain(mark..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -815,7 +826,7 @@ impl<'a> Parser<'a> {
                 | Tok::LeftParen => {
                     self.backup();
                     let c = self.command()?;
-                    pipe.cmds.push(c);
+                    self.cmds.push(c);
                 }
                 _ => return self.unexpected(&t, context),
             }
@@ -848,14 +859,11 @@ impl<'a> Parser<'a> {
 
     fn command(&mut self) -> PResult<Command> {
         let start = self.peek_non_space();
-        let mut cmd = Command {
-            pos: start.pos,
-            args: Vec::new(),
-        };
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.args.push(op);
             }
             let t = self.next();
             match t.tok {
@@ -866,10 +874,13 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == mark {
             return self.err("empty command");
         }
-        Ok(cmd)
+        Ok(Command {
+            pos: start.pos,
+            args: self.args.drain(mark..).collect(),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -945,7 +956,7 @@ impl<'a> Parser<'a> {
             },
             Tok::Bool => Arg::Bool(t.pos, t.val == "true"),
             Tok::CharConstant | Tok::Complex | Tok::Number => match new_number(&t, self.tok_src(&t)) {
-                Ok(n) => Arg::Number(t.pos, n),
+                Ok(n) => Arg::Number(t.pos, Box::new(n)),
                 Err(e) => return self.err(e),
             },
             Tok::LeftParen => {
