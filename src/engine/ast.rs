@@ -69,14 +69,13 @@ impl fmt::Display for Src {
 pub struct Path(pub Src);
 
 impl Path {
-    /// The names in order.
-    pub fn names(&self) -> std::str::Split<'_, char> {
-        self.0.split('.')
-    }
-
     /// The first name and the rest of the chain (empty when there is one name).
     pub fn split_first(&self) -> (&str, &str) {
-        self.0.split_once('.').unwrap_or((&self.0, ""))
+        let s = self.0.as_str();
+        match s.bytes().position(|b| b == b'.') {
+            Some(i) => (&s[..i], &s[i + 1..]),
+            None => (s, ""),
+        }
     }
 }
 

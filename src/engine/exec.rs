@@ -970,17 +970,16 @@ impl<'s> Exec<'s> {
         fin: Option<Value>,
     ) -> EResult<Value> {
         // `idents` is the chain as written, `a.b.c`; only the last name gets the arguments.
+        // Names are short, so a plain byte scan beats a general string search here.
         if idents.is_empty() {
             return Ok(recv.v);
         }
-        let (init, last) = match idents.rsplit_once('.') {
-            Some((init, last)) => (Some(init), last),
-            None => (None, idents),
-        };
-        for name in init.into_iter().flat_map(|i| i.split('.')) {
-            recv = self.eval_field(f, dot, name, node, &[], None, recv)?;
+        let mut rest = idents;
+        while let Some(dot_at) = rest.bytes().position(|b| b == b'.') {
+            recv = self.eval_field(f, dot, &rest[..dot_at], node, &[], None, recv)?;
+            rest = &rest[dot_at + 1..];
         }
-        Ok(self.eval_field(f, dot, last, node, args, fin, recv)?.v)
+        Ok(self.eval_field(f, dot, rest, node, args, fin, recv)?.v)
     }
 
     #[allow(clippy::too_many_arguments)]
