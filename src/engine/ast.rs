@@ -62,6 +62,53 @@ impl fmt::Display for Src {
     }
 }
 
+/// A list that is nearly always one item long: a pipeline's commands, a command's words. The
+/// single item is stored in place, so the common `{{ .Values.x }}` allocates nothing; it reads
+/// as a slice either way.
+#[derive(Debug)]
+pub enum Items<T> {
+    /// Exactly one item.
+    One(T),
+    /// Any other number.
+    Many(Vec<T>),
+}
+
+impl<T> Items<T> {
+    /// Moves the items of `stack` from `mark` on into a list, allocating only for two or more.
+    pub fn take_from(stack: &mut Vec<T>, mark: usize) -> Items<T> {
+        if stack.len() == mark + 1 {
+            if let Some(one) = stack.pop() {
+                return Items::One(one);
+            }
+        }
+        Items::Many(stack.drain(mark.min(stack.len())..).collect())
+    }
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items::Many(Vec::new())
+    }
+}
+
+impl<T> Deref for Items<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Items::One(x) => std::slice::from_ref(x),
+            Items::Many(v) => v,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Items<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// A dotted chain of names as written, `a.b.c`: the field names of `.a.b.c` (without the
 /// leading dot), or a variable and its fields, `$x.a.b`. Names never contain a dot, so the
 /// chain is kept as one piece of text and split when walked.
@@ -171,7 +218,7 @@ pub struct Pipe {
     /// The declared or assigned variables.
     pub decl: Vec<Var>,
     /// The commands, joined by `|`.
-    pub cmds: Vec<Command>,
+    pub cmds: Items<Command>,
 }
 
 /// A variable in a declaration.
@@ -189,7 +236,7 @@ pub struct Command {
     /// Offset of its first word.
     pub pos: usize,
     /// The words.
-    pub args: Vec<Arg>,
+    pub args: Items<Arg>,
 }
 
 /// A parsed number literal with every interpretation Go computes for it.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::ast::{Arg, Branch, Command, Node, Number, Path, Pipe, Src, Tree, Var};
+use super::ast::{Arg, Branch, Command, Items, Node, Number, Path, Pipe, Src, Tree, Var};
 use super::error::Error;
 use super::lexer::{lex, Tok, Token};
 
@@ -66,12 +66,19 @@ pub fn go_parse_uint(s: &str) -> Option<u64> {
     } else {
         (10, s)
     };
-    if s.contains('_') && !underscore_ok(s) {
+    if !s.contains('_') {
+        // "0x", "0o" and "0b" alone are invalid (a lone "0" took the base-10 branch), and
+        // from_str_radix would take a sign Go does not.
+        if digits.is_empty() || digits.starts_with(['+', '-']) {
+            return None;
+        }
+        return u64::from_str_radix(digits, base).ok();
+    }
+    if !underscore_ok(s) {
         return None;
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
     if clean.is_empty() {
-        // "0x", "0o" and "0b" alone are invalid; a lone "0" took the base-10 branch.
         return None;
     }
     u64::from_str_radix(&clean, base).ok()
@@ -335,6 +342,9 @@ fn unquote_one(s: &str, quote: char) -> Option<(char, &str)> {
 /// Go's `strconv.Unquote` for double-quoted and back-quoted strings. Byte escapes like `\xff`
 /// produce raw bytes in Go; invalid UTF-8 cannot live in a Rust string, so they become U+FFFD.
 pub fn unquote_string(s: &str) -> Option<String> {
+    if let Some(plain) = unquote_plain(s) {
+        return Some(plain.to_string());
+    }
     if let Some(inner) = s.strip_prefix('`').and_then(|r| r.strip_suffix('`')) {
         return Some(inner.replace('\r', ""));
     }
@@ -369,16 +379,20 @@ pub fn unquote_string(s: &str) -> Option<String> {
 /// [`unquote_string`] into the shared string a value holds. Literals without escapes, nearly
 /// all of them, are copied once instead of twice.
 fn unquote_shared(s: &str) -> Option<Arc<str>> {
-    let plain = match s.as_bytes().first() {
-        Some(b'"') => !s.contains('\\'),
-        Some(b'`') => !s.contains('\r'),
-        _ => false,
-    };
-    if plain && s.len() >= 2 {
-        // The lexer only makes tokens that open and close with the same quote.
-        return s.get(1..s.len() - 1).map(Arc::from);
+    match unquote_plain(s) {
+        Some(plain) => Some(Arc::from(plain)),
+        None => unquote_string(s).map(Arc::from),
     }
-    unquote_string(s).map(Arc::from)
+}
+
+/// The inside of a quoted literal that needs no decoding (no escapes, no carriage returns in
+/// a raw string), as it stands in the text; `None` when [`unquote_string`] must do the work.
+fn unquote_plain(s: &str) -> Option<&str> {
+    if let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        return (!inner.contains(['\\', '"'])).then_some(inner);
+    }
+    let inner = s.strip_prefix('`')?.strip_suffix('`')?;
+    (!inner.contains('\r')).then_some(inner)
 }
 
 struct Parser<'a> {
@@ -757,7 +771,7 @@ impl<'a> Parser<'a> {
             pos: start.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Items::default(),
         };
         // Declarations: "$x :=", "$x =", or in range "$i, $v :=".
         loop {
@@ -807,7 +821,7 @@ impl<'a> Parser<'a> {
         loop {
             let t = self.next_non_space();
             if t.tok == end {
-                pipe.cmds = self.cmds.drain(mark..).collect();
+                pipe.cmds = Items::take_from(&mut self.cmds, mark);
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -879,7 +893,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Command {
             pos: start.pos,
-            args: self.args.drain(mark..).collect(),
+            args: Items::take_from(&mut self.args, mark),
         })
     }
 
@@ -1052,6 +1066,23 @@ mod tests {
     }
 
     #[test]
+    fn string_literals() {
+        for (lit, want) in [
+            (r#""plain""#, Some("plain")),
+            (r#""a\tb""#, Some("a\tb")),
+            (r#""\x41\u00e9""#, Some("Aé")),
+            ("`raw\\n`", Some("raw\\n")),
+            ("`a\r\nb`", Some("a\nb")),
+            (r#""a"b""#, None),
+            (r#"""#, None),
+            ("`", None),
+        ] {
+            assert_eq!(unquote_string(lit).as_deref(), want, "{lit}");
+            assert_eq!(unquote_shared(lit).as_deref(), want, "{lit}");
+        }
+    }
+
+    #[test]
     fn defines() {
         let trees = p("{{define \"a\"}}x{{end}}{{define \"b\"}}y{{end}}").unwrap();
         let names: Vec<_> = trees.iter().map(|t| t.name.as_str()).collect();
@@ -1124,6 +1155,11 @@ mod parse_int_go_rules {
             }
         }
         assert_eq!(super::go_parse_uint("0o"), None);
+        // Go's ParseUint takes no sign at all.
+        assert_eq!(super::go_parse_uint("+5"), None);
+        assert_eq!(super::go_parse_uint("-5"), None);
+        assert_eq!(super::go_parse_uint("0x+5"), None);
+        assert_eq!(super::go_parse_uint("1_000"), Some(1000));
         assert_eq!(super::go_parse_uint("0x"), None);
         assert_eq!(super::go_parse_int("0x_1F"), Some(31));
         assert_eq!(super::go_parse_int("1__0"), None);
