@@ -872,7 +872,15 @@ impl<'s> Exec<'s> {
         match first {
             Arg::Field { idents, .. } => {
                 f.at = Some(At::Arg(first));
-                return self.eval_field_chain(f, dot, dot.clone(), first, &idents.0, &cmd.args, fin);
+                return self.eval_field_chain(
+                    f,
+                    dot,
+                    dot.clone(),
+                    first,
+                    &idents.0,
+                    &cmd.args,
+                    fin,
+                );
             }
             Arg::Chain { node, fields, .. } => {
                 f.at = Some(At::Arg(first));
@@ -1244,7 +1252,8 @@ impl<'s> Exec<'s> {
                 }
                 let recv = self.eval_arg(f, dot, None, node)?;
                 // Like Go, field errors here report the last node the operand evaluated.
-                let v = self.eval_field_chain(f, dot, Dot::concrete(recv), a, &fields.0, &[], None)?;
+                let v =
+                    self.eval_field_chain(f, dot, Dot::concrete(recv), a, &fields.0, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             _ => {}

@@ -62,9 +62,15 @@ mod tests {
     #[test]
     fn maps_find_what_they_hold() {
         let mut m: FastMap<String, usize> = FastMap::default();
-        for (i, k) in ["", "a", "include", "toYaml", "a-much-longer-template-name.tpl"]
-            .iter()
-            .enumerate()
+        for (i, k) in [
+            "",
+            "a",
+            "include",
+            "toYaml",
+            "a-much-longer-template-name.tpl",
+        ]
+        .iter()
+        .enumerate()
         {
             m.insert(k.to_string(), i);
         }

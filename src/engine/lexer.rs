@@ -92,8 +92,12 @@ impl Tok {
     }
 }
 
-/// A token: its kind, its text (borrowed from the template, never copied), byte offset and
-/// 1-based line. An error token has empty text; the message is [`Lexed::error`].
+/// A token: its kind, its text (borrowed from the template, never copied) and byte offset.
+/// An error token has empty text; the message is [`Lexed::error`].
+///
+/// Go's lexer also records each token's line. Here the line is always one more than the
+/// newlines before `pos` (see [`line_at`]), so it is computed when an error needs it instead of
+/// being counted over all the text.
 #[derive(Clone, Copy, Debug)]
 pub struct Token<'a> {
     /// The kind.
@@ -102,8 +106,13 @@ pub struct Token<'a> {
     pub val: &'a str,
     /// Byte offset of the token's start.
     pub pos: usize,
-    /// 1-based line of the token's start.
-    pub line: usize,
+}
+
+/// The 1-based line of byte offset `pos` in `input`, as Go's lexer would have counted it for
+/// a token starting there.
+pub fn line_at(input: &str, pos: usize) -> usize {
+    let before = input.as_bytes().get(..pos).unwrap_or(input.as_bytes());
+    1 + before.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// What [`lex`] produces: the tokens, and the message of the error token that ends them when
@@ -171,9 +180,10 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Which ASCII bytes are word characters (letters, digits, `_`), as one table lookup.
-const WORD: [bool; 128] = {
-    let mut t = [false; 128];
+/// Which bytes are ASCII word characters (letters, digits, `_`), as one table lookup.
+/// Non-ASCII bytes are not: a multi-byte character is decoded and judged whole.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
     let mut i = 0;
     while i < 128 {
         let b = i as u8;
@@ -185,10 +195,6 @@ const WORD: [bool; 128] = {
 
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
-}
-
-fn count_newlines(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| c == b'\n').count()
 }
 
 /// The digits a number literal may use after its base prefix.
@@ -220,8 +226,6 @@ pub fn lex(input: &str) -> Lexed<'_> {
         bytes: input.as_bytes(),
         pos: 0,
         start: 0,
-        line: 1,
-        start_line: 1,
         tokens: Vec::with_capacity(input.len() / 6 + 4),
         error: String::new(),
         paren_depth: 0,
@@ -242,8 +246,6 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     start: usize,
-    line: usize,
-    start_line: usize,
     tokens: Vec<Token<'a>>,
     error: String,
     paren_depth: i32,
@@ -266,9 +268,6 @@ impl<'a> Lexer<'a> {
     fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
-        if c == '\n' {
-            self.line += 1;
-        }
         Some(c)
     }
 
@@ -277,15 +276,12 @@ impl<'a> Lexer<'a> {
             tok,
             val: self.input.get(self.start..self.pos).unwrap_or(""),
             pos: self.start,
-            line: self.start_line,
         });
         self.start = self.pos;
-        self.start_line = self.line;
     }
 
     fn ignore(&mut self) {
         self.start = self.pos;
-        self.start_line = self.line;
     }
 
     fn error(&mut self, msg: String) {
@@ -293,16 +289,13 @@ impl<'a> Lexer<'a> {
             tok: Tok::Error,
             val: "",
             pos: self.start,
-            line: self.start_line,
         });
         self.error = msg;
     }
 
-    /// Moves `pos` forward by `n` bytes, counting newlines.
+    /// Moves `pos` forward by `n` bytes.
     fn advance(&mut self, n: usize) {
-        let end = (self.pos + n).min(self.bytes.len());
-        self.line += count_newlines(&self.bytes[self.pos..end]);
-        self.pos = end;
+        self.pos = (self.pos + n).min(self.bytes.len());
     }
 
     fn starts_with_at(&self, at: usize, s: &[u8]) -> bool {
@@ -355,7 +348,7 @@ impl<'a> Lexer<'a> {
             if text_end > self.start {
                 self.emit(Tok::Text);
             }
-            // Skip any trimmed whitespace, keeping line counts right.
+            // Skip any trimmed whitespace.
             self.advance(delim_at - self.pos);
             self.ignore();
             return self.lex_left_delim(trim);
@@ -409,14 +402,8 @@ impl<'a> Lexer<'a> {
     }
 
     fn skip_leading_space(&mut self) {
-        while let Some(b) = self.byte() {
-            if !is_space(b) {
-                break;
-            }
+        while self.byte().is_some_and(is_space) {
             self.pos += 1;
-            if b == b'\n' {
-                self.line += 1;
-            }
         }
     }
 
@@ -525,7 +512,10 @@ impl<'a> Lexer<'a> {
                     self.emit_byte(Tok::Char)
                 } else {
                     self.pos += 1;
-                    self.error(format!("unrecognized character in action: {}", go_u(b as char)));
+                    self.error(format!(
+                        "unrecognized character in action: {}",
+                        go_u(b as char)
+                    ));
                     false
                 }
             }
@@ -548,9 +538,6 @@ impl<'a> Lexer<'a> {
         let before = self.pos - 1;
         if self.bytes.get(self.pos) == Some(&b'-') && self.starts_with_at(self.pos + 1, RIGHT) {
             self.pos = before;
-            if self.bytes[before] == b'\n' {
-                self.line -= 1;
-            }
             if before == from {
                 return true;
             }
@@ -572,14 +559,14 @@ impl<'a> Lexer<'a> {
 
     /// Moves past the letters, digits and underscores at `pos`.
     fn skip_word(&mut self) {
+        let b = self.bytes;
         loop {
-            let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
-            let n = rest
-                .iter()
-                .position(|&b| !WORD.get(b as usize).copied().unwrap_or(false))
-                .unwrap_or(rest.len());
-            self.pos += n;
-            if rest.get(n).is_none_or(|b| b.is_ascii()) {
+            let mut i = self.pos;
+            while i < b.len() && WORD[b[i] as usize] {
+                i += 1;
+            }
+            self.pos = i;
+            if b.get(i).is_none_or(|c| c.is_ascii()) {
                 return;
             }
             match self.peek() {
@@ -641,6 +628,13 @@ impl<'a> Lexer<'a> {
     /// opening quote. Only ASCII bytes matter here, so multi-byte characters pass as bytes.
     fn lex_escaped(&mut self, close: u8, tok: Tok, unterminated: &str) -> bool {
         loop {
+            // Jump over the plain characters, then look at what stopped the scan.
+            let bytes = self.bytes;
+            let mut i = self.pos;
+            while i < bytes.len() && !matches!(bytes[i], b'\\' | b'\n' | b'"' | b'\'') {
+                i += 1;
+            }
+            self.pos = i;
             let Some(b) = self.byte() else {
                 self.error(unterminated.into());
                 return false;
@@ -820,8 +814,11 @@ mod tests {
 
     #[test]
     fn lines() {
-        let toks = lex("a\nb{{\n.x}}").tokens;
+        let text = "a\nb{{\n.x}}";
+        let toks = lex(text).tokens;
         let field = toks.iter().find(|t| t.tok == Tok::Field).unwrap();
-        assert_eq!(field.line, 3);
+        assert_eq!(line_at(text, field.pos), 3);
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 99), 3);
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Items, Node, Number, Path, Pipe, Src, Tree, Var};
 use super::error::Error;
-use super::lexer::{lex, Tok, Token};
+use super::lexer::{lex, line_at, Tok, Token};
 
 /// Parses `text`, the file `parse_name`, into its main tree (named `name`) and the trees it
 /// `define`s or `block`s, in the order they were completed. `has_func` tells which function
@@ -22,7 +22,7 @@ pub fn parse(
         toks: lexed.tokens,
         lex_error: lexed.error,
         idx: 0,
-        line: 1,
+        at: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
         has_func,
@@ -31,7 +31,7 @@ pub fn parse(
         cmds: Vec::new(),
         args: Vec::new(),
         range_depth: 0,
-        action_line: 0,
+        action_at: None,
         trees: Vec::new(),
     };
     let root = p.parse_body()?;
@@ -400,7 +400,8 @@ struct Parser<'a> {
     /// The message of the error token that ends `toks`, if lexing failed.
     lex_error: String,
     idx: usize,
-    line: usize,
+    /// Where the last token read starts: errors are reported at its line.
+    at: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
     has_func: &'a dyn Fn(&str) -> bool,
@@ -412,7 +413,8 @@ struct Parser<'a> {
     cmds: Vec<Command>,
     args: Vec<Arg>,
     range_depth: usize,
-    action_line: usize,
+    /// Where the action being parsed starts, if inside one.
+    action_at: Option<usize>,
     trees: Vec<Tree>,
 }
 
@@ -420,7 +422,11 @@ type PResult<T> = Result<T, Error>;
 
 impl<'a> Parser<'a> {
     fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
-        Err(Error::parse(&self.parse_name, self.line, msg))
+        Err(Error::parse(
+            &self.parse_name,
+            line_at(&self.text, self.at),
+            msg,
+        ))
     }
 
     /// The part `start..end` of the text, shared.
@@ -434,12 +440,11 @@ impl<'a> Parser<'a> {
     }
 
     fn eof_token(&self) -> Token<'a> {
-        let (pos, line) = self.toks.last().map(|t| (t.pos, t.line)).unwrap_or((0, 1));
+        let pos = self.toks.last().map(|t| t.pos).unwrap_or(0);
         Token {
             tok: Tok::Eof,
             val: "",
             pos,
-            line,
         }
     }
 
@@ -452,7 +457,7 @@ impl<'a> Parser<'a> {
         if self.idx < self.toks.len() {
             self.idx += 1;
         }
-        self.line = t.line;
+        self.at = t.pos;
         t
     }
 
@@ -466,7 +471,7 @@ impl<'a> Parser<'a> {
             .get(self.idx)
             .copied()
             .unwrap_or_else(|| self.eof_token());
-        self.line = t.line;
+        self.at = t.pos;
         t
     }
 
@@ -496,11 +501,9 @@ impl<'a> Parser<'a> {
     fn unexpected<T>(&mut self, t: &Token, context: &str) -> PResult<T> {
         if t.tok == Tok::Error {
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != t.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
+            let action_line = self.action_at.map(|at| line_at(&self.text, at));
+            if let Some(action_line) = action_line.filter(|&l| l != line_at(&self.text, t.pos)) {
+                extra = format!(" in action started at {}:{action_line}", self.parse_name);
                 if self.lex_error.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -595,10 +598,10 @@ impl<'a> Parser<'a> {
         match t.tok {
             Tok::Text => Ok(Item::Node(Node::Text(self.tok_src(&t), t.pos))),
             Tok::LeftDelim => {
-                let saved = self.action_line;
-                self.action_line = t.line;
+                let saved = self.action_at;
+                self.action_at = Some(t.pos);
                 let r = self.action();
-                self.action_line = saved;
+                self.action_at = saved;
                 r
             }
             _ => self.unexpected(&t, "input"),
@@ -969,10 +972,12 @@ impl<'a> Parser<'a> {
                 idents: Path(self.src(t.pos + 1, t.pos + t.val.len())),
             },
             Tok::Bool => Arg::Bool(t.pos, t.val == "true"),
-            Tok::CharConstant | Tok::Complex | Tok::Number => match new_number(&t, self.tok_src(&t)) {
-                Ok(n) => Arg::Number(t.pos, Box::new(n)),
-                Err(e) => return self.err(e),
-            },
+            Tok::CharConstant | Tok::Complex | Tok::Number => {
+                match new_number(&t, self.tok_src(&t)) {
+                    Ok(n) => Arg::Number(t.pos, Box::new(n)),
+                    Err(e) => return self.err(e),
+                }
+            }
             Tok::LeftParen => {
                 let p = self.pipeline("parenthesized pipeline", Tok::RightParen)?;
                 Arg::Pipe(Box::new(p))
@@ -1063,6 +1068,37 @@ mod tests {
             p("{{if true}}{{$y := 1}}{{end}}{{$y}}").unwrap_err(),
             "template: t:1: undefined variable \"$y\""
         );
+    }
+
+    #[test]
+    fn error_lines() {
+        // Lines come from the offending token; a lexical error on another line than its
+        // action's start names where the action started (as helm prints them).
+        for (text, want) in [
+            (
+                "a: {{ .x\n \"abc }}",
+                "template: t:2: unterminated quoted string in action started at t:1",
+            ),
+            (
+                "a: {{ .x\n\n",
+                "template: t:3: unclosed action started at t:1",
+            ),
+            ("x\n{{/* c\n", "template: t:2: unclosed comment"),
+            (
+                "y {{ .a\n | @ }}",
+                "template: t:2: unexpected \"@\" in command",
+            ),
+            (
+                "\n\n{{ .a \"b }}",
+                "template: t:3: unterminated quoted string",
+            ),
+            (
+                "{{if .a}}\n{{else}}\n{{else}}{{end}}",
+                "template: t:3: expected end; found {{else}}",
+            ),
+        ] {
+            assert_eq!(p(text).unwrap_err(), want, "{text:?}");
+        }
     }
 
     #[test]
