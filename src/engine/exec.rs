@@ -341,7 +341,13 @@ struct Exec<'s> {
     /// How many output buffers deep we are: 1 is the file's own output.
     nest: usize,
     trace: Option<Box<Trace>>,
+    /// Output buffers of finished `include`s, kept for the next one: their text is copied into
+    /// the result value anyway, and a warm buffer does not regrow from empty each time.
+    spare: Vec<String>,
 }
+
+/// `include` buffers larger than this are freed rather than kept in [`Exec::spare`].
+const SPARE_MAX: usize = 1 << 20;
 
 /// Go's `maxExecDepth` on 64-bit platforms.
 const GO_MAX_EXEC_DEPTH: usize = 100_000;
@@ -370,6 +376,7 @@ impl<'s> Exec<'s> {
             depth: 0,
             nest: 0,
             trace: opts.trace.then(Box::default),
+            spare: Vec::new(),
         }
     }
 
@@ -384,18 +391,28 @@ impl<'s> Exec<'s> {
 
     /// Go's `ExecuteTemplate`: a fresh state, `$` and dot set to `data`.
     fn execute_named(&mut self, name: &str, data: Value) -> Result<String, FuncError> {
+        let mut out = String::new();
+        self.execute_named_into(name, data, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Exec::execute_named`] writing into `out`, which must be empty.
+    fn execute_named_into(
+        &mut self,
+        name: &str,
+        data: Value,
+        out: &mut String,
+    ) -> Result<(), FuncError> {
         let Some(tree) = self.find(name) else {
             return Err(FuncError::Msg(format!(
                 "template: no template {} associated with template \"gotpl\"",
                 super::lexer::go_quote(name)
             )));
         };
-        let mut out = String::new();
         self.nest += 1;
-        let r = self.run_tree(&tree, name, Dot::concrete(data), &mut out, 0);
+        let r = self.run_tree(&tree, name, Dot::concrete(data), out, 0);
         self.nest -= 1;
-        r.map_err(FuncError::Nested)?;
-        Ok(out)
+        r.map_err(FuncError::Nested)
     }
 
     fn run_tree(
@@ -549,7 +566,12 @@ impl<'s> Exec<'s> {
                     let v = self.eval_pipeline(f, dot, pipe)?;
                     if pipe.decl.is_empty() {
                         f.at = Some(At::Node(node));
-                        let s = v.to_output();
+                        // Most actions yield a string (an include, a toYaml): write it as it is
+                        // rather than through a formatted copy.
+                        let s = match &v {
+                            Value::String(s) => std::borrow::Cow::Borrowed(&**s),
+                            other => std::borrow::Cow::Owned(other.to_output()),
+                        };
                         if self.nest == 1 && !s.is_empty() {
                             if let Some(tr) = self.tracing(f.tree) {
                                 tr.emit(out.len(), f.tree, pipe.pos, false);
@@ -1431,11 +1453,17 @@ impl FuncCtx for Exec<'_> {
             )));
         }
         *count += 1;
-        let r = self.execute_named(name, data);
+        let mut out = self.spare.pop().unwrap_or_default();
+        out.clear();
+        let r = self.execute_named_into(name, data, &mut out);
         if let Some(c) = self.included.get_mut(name) {
             *c = c.saturating_sub(1);
         }
-        r.map(Value::from)
+        let r = r.map(|()| Value::from(out.as_str()));
+        if out.capacity() <= SPARE_MAX {
+            self.spare.push(out);
+        }
+        r
     }
 
     fn tpl(&mut self, text: &str, data: Value) -> FuncResult {

@@ -592,7 +592,20 @@ fn plain_literal(pattern: &str) -> Option<&str> {
     let meta = |b: u8| {
         matches!(
             b,
-            b'\\' | b'.' | b'+' | b'*' | b'?' | b'(' | b')' | b'|' | b'[' | b']' | b'{' | b'}' | b'^' | b'$'
+            b'\\'
+                | b'.'
+                | b'+'
+                | b'*'
+                | b'?'
+                | b'('
+                | b')'
+                | b'|'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'^'
+                | b'$'
         )
     };
     (!pattern.bytes().any(meta)).then_some(pattern)
@@ -723,10 +736,14 @@ mod tests {
         use rand::{Rng, SeedableRng};
         assert_eq!(plain_literal("SASL"), Some("SASL"));
         assert_eq!(plain_literal("SCRAM-SHA-512"), Some("SCRAM-SHA-512"));
-        for p in ["a.b", "a+", "^a", "a$", "(a)", "a|b", "[a]", "a{2}", "a\\d", "a?", "a*"] {
+        for p in [
+            "a.b", "a+", "^a", "a$", "(a)", "a|b", "[a]", "a{2}", "a\\d", "a?", "a*",
+        ] {
             assert_eq!(plain_literal(p), None, "{p}");
         }
-        let pieces = ["", "a", "b", "é", "-", " ", "SSL", "SASL_SSL", ":", "/", "\n", "0"];
+        let pieces = [
+            "", "a", "b", "é", "-", " ", "SSL", "SASL_SSL", ":", "/", "\n", "0",
+        ];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..2000 {
             let mut word = |n: usize| -> String {
