@@ -2,9 +2,129 @@
 //! line and column, and prints back as Go's `Node.String()` does, for `at <NODE>` messages.
 
 use std::fmt::{self, Write as _};
+use std::ops::Deref;
 use std::sync::Arc;
 
 use super::lexer::go_quote;
+
+/// A piece of a template file's text. Nodes share the file's text instead of copying their
+/// words out of it: a clone is a reference count, never an allocation.
+#[derive(Clone)]
+pub struct Src {
+    text: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl Src {
+    /// The bytes `start..end` of `text`, which must lie on character boundaries (the empty
+    /// string otherwise).
+    pub fn new(text: &Arc<str>, start: usize, end: usize) -> Src {
+        let (start, end) = if text.get(start..end).is_some() {
+            (start, end)
+        } else {
+            (0, 0)
+        };
+        Src {
+            text: text.clone(),
+            start,
+            end,
+        }
+    }
+
+    /// The byte offset in the file where the text starts.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.text.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+impl Deref for Src {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for Src {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Src {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A list that is nearly always one item long: a pipeline's commands, a command's words. The
+/// single item is stored in place, so the common `{{ .Values.x }}` allocates nothing; it reads
+/// as a slice either way.
+#[derive(Debug)]
+pub enum Items<T> {
+    /// Exactly one item.
+    One(T),
+    /// Any other number.
+    Many(Vec<T>),
+}
+
+impl<T> Items<T> {
+    /// Moves the items of `stack` from `mark` on into a list, allocating only for two or more.
+    pub fn take_from(stack: &mut Vec<T>, mark: usize) -> Items<T> {
+        if stack.len() == mark + 1 {
+            if let Some(one) = stack.pop() {
+                return Items::One(one);
+            }
+        }
+        Items::Many(stack.drain(mark.min(stack.len())..).collect())
+    }
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items::Many(Vec::new())
+    }
+}
+
+impl<T> Deref for Items<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Items::One(x) => std::slice::from_ref(x),
+            Items::Many(v) => v,
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Items<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// A dotted chain of names as written, `a.b.c`: the field names of `.a.b.c` (without the
+/// leading dot), or a variable and its fields, `$x.a.b`. Names never contain a dot, so the
+/// chain is kept as one piece of text and split when walked.
+#[derive(Clone, Debug)]
+pub struct Path(pub Src);
+
+impl Path {
+    /// The first name and the rest of the chain (empty when there is one name).
+    pub fn split_first(&self) -> (&str, &str) {
+        let s = self.0.as_str();
+        match s.bytes().position(|b| b == b'.') {
+            Some(i) => (&s[..i], &s[i + 1..]),
+            None => (s, ""),
+        }
+    }
+}
 
 /// One parsed template: a file's main body or a `define`d block.
 #[derive(Debug)]
@@ -41,8 +161,8 @@ impl Tree {
 fn is_empty_list(nodes: &[Node]) -> bool {
     nodes.iter().all(|n| match n {
         Node::Text(t, _) => t
-            .trim_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
-            .is_empty(),
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0b' | b'\x0c')),
         _ => false,
     })
 }
@@ -51,7 +171,7 @@ fn is_empty_list(nodes: &[Node]) -> bool {
 #[derive(Debug)]
 pub enum Node {
     /// Literal text and its byte offset in the file.
-    Text(Arc<str>, usize),
+    Text(Src, usize),
     /// `{{pipeline}}`
     Action(Pipe),
     /// `{{if}}`
@@ -98,7 +218,7 @@ pub struct Pipe {
     /// The declared or assigned variables.
     pub decl: Vec<Var>,
     /// The commands, joined by `|`.
-    pub cmds: Vec<Command>,
+    pub cmds: Items<Command>,
 }
 
 /// A variable in a declaration.
@@ -107,7 +227,7 @@ pub struct Var {
     /// Offset.
     pub pos: usize,
     /// The name, with its `$`.
-    pub name: String,
+    pub name: Src,
 }
 
 /// One command of a pipeline: a function or method with its arguments, or an operand.
@@ -116,14 +236,14 @@ pub struct Command {
     /// Offset of its first word.
     pub pos: usize,
     /// The words.
-    pub args: Vec<Arg>,
+    pub args: Items<Arg>,
 }
 
 /// A parsed number literal with every interpretation Go computes for it.
 #[derive(Debug, Clone)]
 pub struct Number {
     /// The original text.
-    pub text: String,
+    pub text: Src,
     /// Whether it fits an int64, and its value.
     pub int: Option<i64>,
     /// Whether it fits a uint64, and its value.
@@ -141,8 +261,8 @@ pub enum Arg {
     Field {
         /// Offset (of the second field when chained, as Go records it).
         pos: usize,
-        /// The field names.
-        idents: Vec<String>,
+        /// The field names, `a.b`.
+        idents: Path,
     },
     /// `(pipe).a.b` or `$x` etc. followed by fields.
     Chain {
@@ -150,22 +270,22 @@ pub enum Arg {
         pos: usize,
         /// The operand the fields apply to.
         node: Box<Arg>,
-        /// The field names.
-        fields: Vec<String>,
+        /// The field names, `a.b`.
+        fields: Path,
     },
     /// A function name.
     Identifier {
         /// Offset.
         pos: usize,
         /// The name.
-        name: String,
+        name: Src,
     },
     /// `$x.a.b`
     Variable {
         /// Offset.
         pos: usize,
-        /// The variable name, then field names.
-        idents: Vec<String>,
+        /// The variable name, then field names: `$x.a.b`.
+        idents: Path,
     },
     /// `.`
     Dot(usize),
@@ -173,14 +293,14 @@ pub enum Arg {
     Nil(usize),
     /// `true` / `false`
     Bool(usize, bool),
-    /// A number.
-    Number(usize, Number),
+    /// A number (boxed: it is the largest operand and a rare one).
+    Number(usize, Box<Number>),
     /// A string literal.
     String {
         /// Offset.
         pos: usize,
         /// The literal as written, with quotes.
-        quoted: String,
+        quoted: Src,
         /// Its value.
         text: Arc<str>,
     },
@@ -206,25 +326,17 @@ impl Arg {
 impl fmt::Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Arg::Field { idents, .. } => {
-                for i in idents {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
+            Arg::Field { idents, .. } => write!(f, ".{}", idents.0),
             Arg::Chain { node, fields, .. } => {
                 if let Arg::Pipe(_) = **node {
                     write!(f, "({node})")?;
                 } else {
                     write!(f, "{node}")?;
                 }
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                write!(f, ".{}", fields.0)
             }
             Arg::Identifier { name, .. } => f.write_str(name),
-            Arg::Variable { idents, .. } => f.write_str(&idents.join(".")),
+            Arg::Variable { idents, .. } => f.write_str(&idents.0),
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
             Arg::Bool(_, b) => write!(f, "{b}"),

@@ -1,7 +1,7 @@
 //! The executor: walks parse trees over values with Go's `text/template` semantics (helm's
 //! `missingkey=zero` configuration), within step, output and depth budgets.
 
-use std::collections::HashMap;
+use super::fasthash::FastMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
@@ -75,14 +75,14 @@ impl Default for ExecOptions {
 /// A set of parsed templates that can be executed many times, from many threads.
 #[derive(Clone)]
 pub struct TemplateSet {
-    trees: HashMap<String, Arc<Tree>>,
+    trees: FastMap<String, Arc<Tree>>,
     helm_major: u32,
 }
 
 impl Default for TemplateSet {
     fn default() -> Self {
         TemplateSet {
-            trees: HashMap::new(),
+            trees: FastMap::default(),
             helm_major: 4,
         }
     }
@@ -218,7 +218,7 @@ pub fn strip_no_value(s: &str) -> String {
     }
 }
 
-fn associate(trees: &mut HashMap<String, Arc<Tree>>, t: Tree) {
+fn associate(trees: &mut FastMap<String, Arc<Tree>>, t: Tree) {
     if let Some(old) = trees.get(&t.name) {
         if t.is_empty() && !old.root.is_empty() {
             return;
@@ -300,7 +300,8 @@ struct Frame<'t> {
     name: &'t str,
     /// Go's `state.depth`: `template` nesting within one `ExecuteTemplate`.
     tdepth: usize,
-    vars: Vec<(String, Value)>,
+    /// Names borrow from the tree (or are `$`), so declaring one allocates nothing.
+    vars: Vec<(&'t str, Value)>,
     at: Option<At<'t>>,
 }
 
@@ -329,18 +330,24 @@ impl Dot {
 /// and the templates `tpl` defined.
 struct Exec<'s> {
     set: &'s TemplateSet,
-    overlays: Vec<HashMap<String, Arc<Tree>>>,
+    overlays: Vec<FastMap<String, Arc<Tree>>>,
     opts: &'s ExecOptions,
     rng: rand_chacha::ChaCha8Rng,
     now: DateTime<FixedOffset>,
-    included: HashMap<String, usize>,
+    included: FastMap<String, usize>,
     steps: u64,
     output: usize,
     depth: usize,
     /// How many output buffers deep we are: 1 is the file's own output.
     nest: usize,
     trace: Option<Box<Trace>>,
+    /// Output buffers of finished `include`s, kept for the next one: their text is copied into
+    /// the result value anyway, and a warm buffer does not regrow from empty each time.
+    spare: Vec<String>,
 }
+
+/// `include` buffers larger than this are freed rather than kept in [`Exec::spare`].
+const SPARE_MAX: usize = 1 << 20;
 
 /// Go's `maxExecDepth` on 64-bit platforms.
 const GO_MAX_EXEC_DEPTH: usize = 100_000;
@@ -363,12 +370,13 @@ impl<'s> Exec<'s> {
             opts,
             rng,
             now,
-            included: HashMap::new(),
+            included: FastMap::default(),
             steps: 0,
             output: 0,
             depth: 0,
             nest: 0,
             trace: opts.trace.then(Box::default),
+            spare: Vec::new(),
         }
     }
 
@@ -383,18 +391,28 @@ impl<'s> Exec<'s> {
 
     /// Go's `ExecuteTemplate`: a fresh state, `$` and dot set to `data`.
     fn execute_named(&mut self, name: &str, data: Value) -> Result<String, FuncError> {
+        let mut out = String::new();
+        self.execute_named_into(name, data, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Exec::execute_named`] writing into `out`, which must be empty.
+    fn execute_named_into(
+        &mut self,
+        name: &str,
+        data: Value,
+        out: &mut String,
+    ) -> Result<(), FuncError> {
         let Some(tree) = self.find(name) else {
             return Err(FuncError::Msg(format!(
                 "template: no template {} associated with template \"gotpl\"",
                 super::lexer::go_quote(name)
             )));
         };
-        let mut out = String::new();
         self.nest += 1;
-        let r = self.run_tree(&tree, name, Dot::concrete(data), &mut out, 0);
+        let r = self.run_tree(&tree, name, Dot::concrete(data), out, 0);
         self.nest -= 1;
-        r.map_err(FuncError::Nested)?;
-        Ok(out)
+        r.map_err(FuncError::Nested)
     }
 
     fn run_tree(
@@ -426,7 +444,7 @@ impl<'s> Exec<'s> {
             tree,
             name,
             tdepth,
-            vars: vec![("$".to_string(), dot.v.clone())],
+            vars: vec![("$", dot.v.clone())],
             at: None,
         };
         let r = self.walk_list(&mut frame, &dot, &tree.root, out);
@@ -548,7 +566,12 @@ impl<'s> Exec<'s> {
                     let v = self.eval_pipeline(f, dot, pipe)?;
                     if pipe.decl.is_empty() {
                         f.at = Some(At::Node(node));
-                        let s = v.to_output();
+                        // Most actions yield a string (an include, a toYaml): write it as it is
+                        // rather than through a formatted copy.
+                        let s = match &v {
+                            Value::String(s) => std::borrow::Cow::Borrowed(&**s),
+                            other => std::borrow::Cow::Owned(other.to_output()),
+                        };
                         if self.nest == 1 && !s.is_empty() {
                             if let Some(tr) = self.tracing(f.tree) {
                                 tr.emit(out.len(), f.tree, pipe.pos, false);
@@ -842,7 +865,7 @@ impl<'s> Exec<'s> {
                 if pipe.is_assign {
                     self.set_var(f, &var.name, value.clone())?;
                 } else {
-                    f.vars.push((var.name.clone(), value.clone()));
+                    f.vars.push((var.name.as_str(), value.clone()));
                 }
             }
             Ok(value)
@@ -871,7 +894,15 @@ impl<'s> Exec<'s> {
         match first {
             Arg::Field { idents, .. } => {
                 f.at = Some(At::Arg(first));
-                return self.eval_field_chain(f, dot, dot.clone(), first, idents, &cmd.args, fin);
+                return self.eval_field_chain(
+                    f,
+                    dot,
+                    dot.clone(),
+                    first,
+                    &idents.0,
+                    &cmd.args,
+                    fin,
+                );
             }
             Arg::Chain { node, fields, .. } => {
                 f.at = Some(At::Arg(first));
@@ -886,7 +917,7 @@ impl<'s> Exec<'s> {
                     dot,
                     Dot::concrete(recv),
                     first,
-                    fields,
+                    &fields.0,
                     &cmd.args,
                     fin,
                 );
@@ -901,8 +932,9 @@ impl<'s> Exec<'s> {
             }
             Arg::Variable { idents, .. } => {
                 f.at = Some(At::Arg(first));
-                let v = self.var_value(f, &idents[0])?;
-                if idents.len() == 1 {
+                let (var, fields) = idents.split_first();
+                let v = self.var_value(f, var)?;
+                if fields.is_empty() {
                     self.not_a_function(f, &cmd.args, &fin)?;
                     return Ok(v);
                 }
@@ -911,7 +943,7 @@ impl<'s> Exec<'s> {
                     dot,
                     Dot::concrete(v),
                     first,
-                    &idents[1..],
+                    fields,
                     &cmd.args,
                     fin,
                 );
@@ -963,18 +995,21 @@ impl<'s> Exec<'s> {
         dot: &Dot,
         mut recv: Dot,
         node: &'t Arg,
-        idents: &[String],
+        idents: &str,
         args: &'t [Arg],
         fin: Option<Value>,
     ) -> EResult<Value> {
-        let n = idents.len();
-        for name in &idents[..n.saturating_sub(1)] {
-            recv = self.eval_field(f, dot, name, node, &[], None, recv)?;
-        }
-        let Some(last) = idents.last() else {
+        // `idents` is the chain as written, `a.b.c`; only the last name gets the arguments.
+        // Names are short, so a plain byte scan beats a general string search here.
+        if idents.is_empty() {
             return Ok(recv.v);
-        };
-        Ok(self.eval_field(f, dot, last, node, args, fin, recv)?.v)
+        }
+        let mut rest = idents;
+        while let Some(dot_at) = rest.bytes().position(|b| b == b'.') {
+            recv = self.eval_field(f, dot, &rest[..dot_at], node, &[], None, recv)?;
+            rest = &rest[dot_at + 1..];
+        }
+        Ok(self.eval_field(f, dot, rest, node, args, fin, recv)?.v)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1211,13 +1246,14 @@ impl<'s> Exec<'s> {
                 };
             }
             Arg::Field { idents, .. } => {
-                let v = self.eval_field_chain(f, dot, dot.clone(), a, idents, &[], None)?;
+                let v = self.eval_field_chain(f, dot, dot.clone(), a, &idents.0, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             Arg::Variable { idents, .. } => {
-                let v = self.var_value(f, &idents[0])?;
-                let v = if idents.len() > 1 {
-                    self.eval_field_chain(f, dot, Dot::concrete(v), a, &idents[1..], &[], None)?
+                let (var, fields) = idents.split_first();
+                let v = self.var_value(f, var)?;
+                let v = if !fields.is_empty() {
+                    self.eval_field_chain(f, dot, Dot::concrete(v), a, fields, &[], None)?
                 } else {
                     v
                 };
@@ -1238,7 +1274,8 @@ impl<'s> Exec<'s> {
                 }
                 let recv = self.eval_arg(f, dot, None, node)?;
                 // Like Go, field errors here report the last node the operand evaluated.
-                let v = self.eval_field_chain(f, dot, Dot::concrete(recv), a, fields, &[], None)?;
+                let v =
+                    self.eval_field_chain(f, dot, Dot::concrete(recv), a, &fields.0, &[], None)?;
                 return self.validate_type(f, v, ty);
             }
             _ => {}
@@ -1405,18 +1442,28 @@ fn values_call(m: &super::value::MapRef, name: &str, args: Vec<Value>) -> Result
 
 impl FuncCtx for Exec<'_> {
     fn include(&mut self, name: &str, data: Value) -> FuncResult {
-        let count = self.included.entry(name.to_string()).or_insert(0);
+        // Charts include the same few helpers over and over: only a new name is copied.
+        let count = match self.included.get_mut(name) {
+            Some(c) => c,
+            None => self.included.entry(name.to_string()).or_insert(0),
+        };
         if *count > 1000 {
             return Err(FuncError::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
         *count += 1;
-        let r = self.execute_named(name, data);
+        let mut out = self.spare.pop().unwrap_or_default();
+        out.clear();
+        let r = self.execute_named_into(name, data, &mut out);
         if let Some(c) = self.included.get_mut(name) {
             *c = c.saturating_sub(1);
         }
-        r.map(Value::from)
+        let r = r.map(|()| Value::from(out.as_str()));
+        if out.capacity() <= SPARE_MAX {
+            self.spare.push(out);
+        }
+        r
     }
 
     fn tpl(&mut self, text: &str, data: Value) -> FuncResult {
@@ -1428,7 +1475,7 @@ impl FuncCtx for Exec<'_> {
                     super::lexer::go_quote(text)
                 ))
             })?;
-        let mut overlay = HashMap::new();
+        let mut overlay = FastMap::default();
         for t in trees {
             associate(&mut overlay, t);
         }

@@ -92,34 +92,51 @@ impl Tok {
     }
 }
 
-/// A token: its kind, text, byte offset in the template, and 1-based line.
-#[derive(Clone, Debug)]
-pub struct Token {
+/// A token: its kind, its text (borrowed from the template, never copied) and byte offset.
+/// An error token has empty text; the message is [`Lexed::error`].
+///
+/// Go's lexer also records each token's line. Here the line is always one more than the
+/// newlines before `pos` (see [`line_at`]), so it is computed when an error needs it instead of
+/// being counted over all the text.
+#[derive(Clone, Copy, Debug)]
+pub struct Token<'a> {
     /// The kind.
     pub tok: Tok,
-    /// The text, or the message for [`Tok::Error`].
-    pub val: String,
+    /// The text as written in the template.
+    pub val: &'a str,
     /// Byte offset of the token's start.
     pub pos: usize,
-    /// 1-based line of the token's start.
-    pub line: usize,
 }
 
-impl std::fmt::Display for Token {
-    /// Go's `item.String()`, used in "unexpected X in Y" messages.
+/// The 1-based line of byte offset `pos` in `input`, as Go's lexer would have counted it for
+/// a token starting there.
+pub fn line_at(input: &str, pos: usize) -> usize {
+    let before = input.as_bytes().get(..pos).unwrap_or(input.as_bytes());
+    1 + before.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// What [`lex`] produces: the tokens, and the message of the error token that ends them when
+/// lexing failed.
+#[derive(Debug)]
+pub struct Lexed<'a> {
+    /// The tokens, ending with [`Tok::Eof`] or [`Tok::Error`].
+    pub tokens: Vec<Token<'a>>,
+    /// The lexical error's message when the last token is [`Tok::Error`], else empty.
+    pub error: String,
+}
+
+impl std::fmt::Display for Token<'_> {
+    /// Go's `item.String()`, used in "unexpected X in Y" messages. An error token prints
+    /// nothing here: its message is [`Lexed::error`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.tok {
             Tok::Eof => f.write_str("EOF"),
-            Tok::Error => f.write_str(&self.val),
+            Tok::Error => f.write_str(self.val),
             t if t.is_keyword() => write!(f, "<{}>", self.val),
-            _ => {
-                if self.val.chars().count() > 10 {
-                    let short: String = self.val.chars().take(10).collect();
-                    write!(f, "{}...", go_quote(&short))
-                } else {
-                    f.write_str(&go_quote(&self.val))
-                }
-            }
+            _ => match self.val.char_indices().nth(10) {
+                Some((cut, _)) => write!(f, "{}...", go_quote(&self.val[..cut])),
+                None => f.write_str(&go_quote(self.val)),
+            },
         }
     }
 }
@@ -156,105 +173,147 @@ fn is_go_printable(c: char) -> bool {
     !c.is_control() && c != '\u{FFFD}' && !('\u{80}'..='\u{9f}').contains(&c) && c != '\u{ad}'
 }
 
-const LEFT: &str = "{{";
-const RIGHT: &str = "}}";
+const LEFT: &[u8] = b"{{";
+const RIGHT: &[u8] = b"}}";
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Which bytes are ASCII word characters (letters, digits, `_`), as one table lookup.
+/// Non-ASCII bytes are not: a multi-byte character is decoded and judged whole.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = b == b'_' || b.is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
+
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
 
+/// The digits a number literal may use after its base prefix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Base {
+    Decimal,
+    Hex,
+    Octal,
+    Binary,
+}
+
+impl Base {
+    fn digits(self) -> &'static [u8] {
+        match self {
+            Base::Decimal => b"0123456789_",
+            Base::Hex => b"0123456789abcdefABCDEF_",
+            Base::Octal => b"01234567_",
+            Base::Binary => b"01_",
+        }
+    }
+}
+
 /// Splits `input` into tokens. Lexing stops at the first error, which is the last token.
-pub fn lex(input: &str) -> Vec<Token> {
+pub fn lex(input: &str) -> Lexed<'_> {
+    // Charts' templates run about one token per 6 bytes; reserving that avoids regrowing the
+    // vector a dozen times on a large file.
     let mut l = Lexer {
         input,
+        bytes: input.as_bytes(),
         pos: 0,
         start: 0,
-        line: 1,
-        start_line: 1,
-        tokens: Vec::new(),
+        tokens: Vec::with_capacity(input.len() / 6 + 4),
+        error: String::new(),
         paren_depth: 0,
         inside: false,
     };
     l.run();
-    l.tokens
+    Lexed {
+        tokens: l.tokens,
+        error: l.error,
+    }
 }
 
+/// The lexer works on bytes: every delimiter and operator is ASCII, and UTF-8 continuation
+/// bytes never look like ASCII, so characters are decoded only where a non-ASCII one may be
+/// part of a word or named in an error. `pos` always sits on a character boundary.
 struct Lexer<'a> {
     input: &'a str,
+    bytes: &'a [u8],
     pos: usize,
     start: usize,
-    line: usize,
-    start_line: usize,
-    tokens: Vec<Token>,
+    tokens: Vec<Token<'a>>,
+    error: String,
     paren_depth: i32,
     inside: bool,
 }
 
 impl<'a> Lexer<'a> {
-    fn rest(&self) -> &'a str {
-        self.input.get(self.pos..).unwrap_or("")
+    fn byte(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        let b = self.byte()?;
+        if b.is_ascii() {
+            return Some(b as char);
+        }
+        self.input.get(self.pos..)?.chars().next()
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
-        if c == '\n' {
-            self.line += 1;
-        }
         Some(c)
     }
 
-    fn backup(&mut self, c: char) {
-        self.pos -= c.len_utf8();
-        if c == '\n' {
-            self.line -= 1;
-        }
-    }
-
     fn emit(&mut self, tok: Tok) {
-        let val = self
-            .input
-            .get(self.start..self.pos)
-            .unwrap_or("")
-            .to_string();
         self.tokens.push(Token {
             tok,
-            val,
+            val: self.input.get(self.start..self.pos).unwrap_or(""),
             pos: self.start,
-            line: self.start_line,
         });
         self.start = self.pos;
-        self.start_line = self.line;
     }
 
     fn ignore(&mut self) {
         self.start = self.pos;
-        self.start_line = self.line;
     }
 
     fn error(&mut self, msg: String) {
         self.tokens.push(Token {
             tok: Tok::Error,
-            val: msg,
+            val: "",
             pos: self.start,
-            line: self.start_line,
         });
+        self.error = msg;
     }
 
-    /// Moves `pos` forward by `n` bytes, counting newlines.
+    /// Moves `pos` forward by `n` bytes.
     fn advance(&mut self, n: usize) {
-        let end = (self.pos + n).min(self.input.len());
-        let skipped = self.input.get(self.pos..end).unwrap_or("");
-        self.line += skipped.bytes().filter(|&b| b == b'\n').count();
-        self.pos = end;
+        self.pos = (self.pos + n).min(self.bytes.len());
+    }
+
+    fn starts_with_at(&self, at: usize, s: &[u8]) -> bool {
+        self.bytes.get(at..).is_some_and(|r| r.starts_with(s))
+    }
+
+    /// The offset of the first `pair` at or after `from`.
+    fn find_pair(&self, from: usize, pair: [u8; 2]) -> Option<usize> {
+        let mut i = from;
+        loop {
+            // `str::find` with an ASCII char is a word-at-a-time memchr.
+            let x = self.input.get(i..)?.find(pair[0] as char)?;
+            let at = i + x;
+            if self.bytes.get(at + 1) == Some(&pair[1]) {
+                return Some(at);
+            }
+            i = at + 1;
+        }
     }
 
     fn run(&mut self) {
@@ -270,35 +329,31 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Whether a left-trim marker follows the left delimiter at `pos`.
+    /// Whether a left-trim marker follows the left delimiter at `at`.
     fn has_left_trim(&self, at: usize) -> bool {
-        let s = self.input.get(at + LEFT.len()..).unwrap_or("");
-        let b = s.as_bytes();
+        let b = self.bytes.get(at + LEFT.len()..).unwrap_or(&[]);
         b.len() >= 2 && b[0] == b'-' && is_space(b[1])
     }
 
     fn lex_text(&mut self) -> bool {
-        if let Some(x) = self.rest().find(LEFT) {
-            let delim_at = self.pos + x;
+        if let Some(delim_at) = self.find_pair(self.pos, [b'{', b'{']) {
             let trim = self.has_left_trim(delim_at);
             let mut text_end = delim_at;
             if trim {
-                let text = self.input.get(self.pos..delim_at).unwrap_or("");
-                let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']);
-                text_end = self.pos + trimmed.len();
+                while text_end > self.pos && is_space(self.bytes[text_end - 1]) {
+                    text_end -= 1;
+                }
             }
             self.advance(text_end - self.pos);
             if text_end > self.start {
                 self.emit(Tok::Text);
             }
-            // Skip any trimmed whitespace, keeping line counts right.
+            // Skip any trimmed whitespace.
             self.advance(delim_at - self.pos);
             self.ignore();
             return self.lex_left_delim(trim);
         }
-        self.pos = self.input.len();
-        let text = self.input.get(self.start..).unwrap_or("");
-        self.line += text.bytes().filter(|&b| b == b'\n').count();
+        self.advance(self.bytes.len() - self.pos);
         if self.pos > self.start {
             self.emit(Tok::Text);
         }
@@ -309,12 +364,7 @@ impl<'a> Lexer<'a> {
     fn lex_left_delim(&mut self, trim: bool) -> bool {
         self.advance(LEFT.len());
         let after_marker = if trim { 2 } else { 0 };
-        if self
-            .rest()
-            .get(after_marker..)
-            .unwrap_or("")
-            .starts_with("/*")
-        {
+        if self.starts_with_at(self.pos + after_marker, b"/*") {
             self.advance(after_marker);
             self.ignore();
             return self.lex_comment();
@@ -330,11 +380,11 @@ impl<'a> Lexer<'a> {
     fn lex_comment(&mut self) -> bool {
         // At "/*".
         self.advance(2);
-        let Some(x) = self.rest().find("*/") else {
+        let Some(end) = self.find_pair(self.pos, [b'*', b'/']) else {
             self.error("unclosed comment".into());
             return false;
         };
-        self.advance(x + 2);
+        self.advance(end + 2 - self.pos);
         let (at_delim, trim) = self.at_right_delim();
         if !at_delim {
             self.error("comment ends before closing delimiter".into());
@@ -352,25 +402,18 @@ impl<'a> Lexer<'a> {
     }
 
     fn skip_leading_space(&mut self) {
-        let n = self.rest().len()
-            - self
-                .rest()
-                .trim_start_matches([' ', '\t', '\r', '\n'])
-                .len();
-        self.advance(n);
+        while self.byte().is_some_and(is_space) {
+            self.pos += 1;
+        }
     }
 
     /// Whether the input at `pos` is a right delimiter, possibly preceded by a trim marker.
     fn at_right_delim(&self) -> (bool, bool) {
-        let r = self.rest();
-        let b = r.as_bytes();
-        if b.len() >= 2 && is_space(b[0]) && b[1] == b'-' && r[2..].starts_with(RIGHT) {
+        let b = self.bytes.get(self.pos..).unwrap_or(&[]);
+        if b.len() >= 2 && is_space(b[0]) && b[1] == b'-' && b[2..].starts_with(RIGHT) {
             return (true, true);
         }
-        if r.starts_with(RIGHT) {
-            return (true, false);
-        }
-        (false, false)
+        (b.starts_with(RIGHT), false)
     }
 
     fn lex_right_delim(&mut self, trim: bool) -> bool {
@@ -388,6 +431,13 @@ impl<'a> Lexer<'a> {
         true
     }
 
+    /// Emits the one-byte token at `pos`.
+    fn emit_byte(&mut self, tok: Tok) -> bool {
+        self.pos += 1;
+        self.emit(tok);
+        true
+    }
+
     fn lex_inside(&mut self) -> bool {
         let (delim, trim) = self.at_right_delim();
         if delim {
@@ -397,20 +447,15 @@ impl<'a> Lexer<'a> {
             self.error("unclosed left paren".into());
             return false;
         }
-        let Some(c) = self.next() else {
+        let Some(b) = self.byte() else {
             self.error("unclosed action".into());
             return false;
         };
-        match c {
-            ' ' | '\t' | '\r' | '\n' => {
-                self.backup(c);
-                self.lex_space()
-            }
-            '=' => {
-                self.emit(Tok::Assign);
-                true
-            }
-            ':' => {
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => self.lex_space(),
+            b'=' => self.emit_byte(Tok::Assign),
+            b':' => {
+                self.pos += 1;
                 if self.next() != Some('=') {
                     self.error("expected :=".into());
                     return false;
@@ -418,37 +463,40 @@ impl<'a> Lexer<'a> {
                 self.emit(Tok::Declare);
                 true
             }
-            '|' => {
-                self.emit(Tok::Pipe);
-                true
+            b'|' => self.emit_byte(Tok::Pipe),
+            b'"' => {
+                self.pos += 1;
+                self.lex_escaped(b'"', Tok::String, "unterminated quoted string")
             }
-            '"' => self.lex_quote(),
-            '`' => self.lex_raw_quote(),
-            '$' => self.lex_field_or_variable(Tok::Variable),
-            '\'' => self.lex_char(),
-            '.' => {
-                if let Some(n) = self.peek() {
-                    if !n.is_ascii_digit() {
-                        return self.lex_field_or_variable(Tok::Field);
+            b'`' => {
+                self.pos += 1;
+                self.lex_raw_quote()
+            }
+            b'$' => {
+                self.pos += 1;
+                self.lex_field_or_variable(Tok::Variable)
+            }
+            b'\'' => {
+                self.pos += 1;
+                self.lex_escaped(b'\'', Tok::CharConstant, "unterminated character constant")
+            }
+            b'.' => {
+                // ".5" is a number; "." before anything else starts a field or is dot.
+                match self.bytes.get(self.pos + 1) {
+                    Some(n) if !n.is_ascii_digit() => {
+                        self.pos += 1;
+                        self.lex_field_or_variable(Tok::Field)
                     }
+                    _ => self.lex_number(),
                 }
-                self.backup(c);
-                self.lex_number()
             }
-            '+' | '-' | '0'..='9' => {
-                self.backup(c);
-                self.lex_number()
-            }
-            c if is_alnum(c) => {
-                self.backup(c);
-                self.lex_identifier()
-            }
-            '(' => {
-                self.emit(Tok::LeftParen);
+            b'+' | b'-' | b'0'..=b'9' => self.lex_number(),
+            b'(' => {
                 self.paren_depth += 1;
-                true
+                self.emit_byte(Tok::LeftParen)
             }
-            ')' => {
+            b')' => {
+                self.pos += 1;
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
                     self.error("unexpected right paren".into());
@@ -457,34 +505,40 @@ impl<'a> Lexer<'a> {
                 self.emit(Tok::RightParen);
                 true
             }
-            c if c.is_ascii() && !c.is_ascii_control() => {
-                self.emit(Tok::Char);
-                true
+            b if b.is_ascii() => {
+                if b == b'_' || b.is_ascii_alphanumeric() {
+                    self.lex_identifier()
+                } else if !b.is_ascii_control() {
+                    self.emit_byte(Tok::Char)
+                } else {
+                    self.pos += 1;
+                    self.error(format!(
+                        "unrecognized character in action: {}",
+                        go_u(b as char)
+                    ));
+                    false
+                }
             }
-            c => {
-                self.error(format!("unrecognized character in action: {}", go_u(c)));
-                false
-            }
+            _ => match self.peek() {
+                Some(c) if is_alnum(c) => self.lex_identifier(),
+                c => {
+                    let c = c.unwrap_or('\u{FFFD}');
+                    self.pos += c.len_utf8();
+                    self.error(format!("unrecognized character in action: {}", go_u(c)));
+                    false
+                }
+            },
         }
     }
 
     fn lex_space(&mut self) -> bool {
-        let mut n = 0;
-        while let Some(c) = self.peek() {
-            if !(c.is_ascii() && is_space(c as u8)) {
-                break;
-            }
-            self.next();
-            n += 1;
-        }
+        let from = self.pos;
+        self.skip_leading_space();
         // A space followed by "-}}" is a trim marker, not a space token.
         let before = self.pos - 1;
-        let s = self.input.get(before..).unwrap_or("");
-        let b = s.as_bytes();
-        if b.len() >= 2 && is_space(b[0]) && b[1] == b'-' && s[2..].starts_with(RIGHT) {
-            let last = self.input.as_bytes()[before] as char;
-            self.backup(last);
-            if n == 1 {
+        if self.bytes.get(self.pos) == Some(&b'-') && self.starts_with_at(self.pos + 1, RIGHT) {
+            self.pos = before;
+            if before == from {
                 return true;
             }
         }
@@ -493,62 +547,62 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_terminator(&self) -> bool {
-        match self.peek() {
+        match self.byte() {
             None => true,
-            Some(c) => {
-                if (c.is_ascii() && is_space(c as u8))
-                    || matches!(c, '.' | ',' | '|' | ':' | ')' | '(')
-                {
-                    return true;
-                }
-                self.rest().starts_with(RIGHT)
+            Some(b) => {
+                is_space(b)
+                    || matches!(b, b'.' | b',' | b'|' | b':' | b')' | b'(')
+                    || (b == b'}' && self.bytes.get(self.pos + 1) == Some(&b'}'))
             }
         }
     }
 
+    /// Moves past the letters, digits and underscores at `pos`.
+    fn skip_word(&mut self) {
+        let b = self.bytes;
+        loop {
+            let mut i = self.pos;
+            while i < b.len() && WORD[b[i] as usize] {
+                i += 1;
+            }
+            self.pos = i;
+            if b.get(i).is_none_or(|c| c.is_ascii()) {
+                return;
+            }
+            match self.peek() {
+                Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
+                _ => return,
+            }
+        }
+    }
+
+    fn bad_character(&mut self) -> bool {
+        let c = self.peek().unwrap_or('\0');
+        self.error(format!("bad character {}", go_u(c)));
+        false
+    }
+
     fn lex_field_or_variable(&mut self, tok: Tok) -> bool {
         if self.at_terminator() {
-            if tok == Tok::Variable {
-                self.emit(Tok::Variable);
+            self.emit(if tok == Tok::Variable {
+                Tok::Variable
             } else {
-                self.emit(Tok::Dot);
-            }
+                Tok::Dot
+            });
             return true;
         }
-        loop {
-            match self.next() {
-                Some(c) if is_alnum(c) => {}
-                Some(c) => {
-                    self.backup(c);
-                    break;
-                }
-                None => break,
-            }
-        }
+        self.skip_word();
         if !self.at_terminator() {
-            let c = self.peek().unwrap_or('\0');
-            self.error(format!("bad character {}", go_u(c)));
-            return false;
+            return self.bad_character();
         }
         self.emit(tok);
         true
     }
 
     fn lex_identifier(&mut self) -> bool {
-        loop {
-            match self.next() {
-                Some(c) if is_alnum(c) => {}
-                Some(c) => {
-                    self.backup(c);
-                    break;
-                }
-                None => break,
-            }
-        }
+        self.skip_word();
         if !self.at_terminator() {
-            let c = self.peek().unwrap_or('\0');
-            self.error(format!("bad character {}", go_u(c)));
-            return false;
+            return self.bad_character();
         }
         let word = self.input.get(self.start..self.pos).unwrap_or("");
         let tok = match word {
@@ -570,31 +624,36 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn lex_char(&mut self) -> bool {
-        self.lex_escaped('\'', Tok::CharConstant, "unterminated character constant")
-    }
-
-    fn lex_quote(&mut self) -> bool {
-        self.lex_escaped('"', Tok::String, "unterminated quoted string")
-    }
-
-    /// A quoted literal with backslash escapes that may not span lines.
-    fn lex_escaped(&mut self, close: char, tok: Tok, unterminated: &str) -> bool {
+    /// A quoted literal with backslash escapes that may not span lines; `pos` is past the
+    /// opening quote. Only ASCII bytes matter here, so multi-byte characters pass as bytes.
+    fn lex_escaped(&mut self, close: u8, tok: Tok, unterminated: &str) -> bool {
         loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some(c) if c != '\n' => {}
+            // Jump over the plain characters, then look at what stopped the scan.
+            let bytes = self.bytes;
+            let mut i = self.pos;
+            while i < bytes.len() && !matches!(bytes[i], b'\\' | b'\n' | b'"' | b'\'') {
+                i += 1;
+            }
+            self.pos = i;
+            let Some(b) = self.byte() else {
+                self.error(unterminated.into());
+                return false;
+            };
+            self.pos += 1;
+            match b {
+                b'\\' => match self.byte() {
+                    Some(c) if c != b'\n' => self.pos += 1,
                     _ => {
                         self.error(unterminated.into());
                         return false;
                     }
                 },
-                None | Some('\n') => {
+                b'\n' => {
                     self.error(unterminated.into());
                     return false;
                 }
-                Some(c) if c == close => break,
-                Some(_) => {}
+                c if c == close => break,
+                _ => {}
             }
         }
         self.emit(tok);
@@ -602,33 +661,23 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_raw_quote(&mut self) -> bool {
-        loop {
-            match self.next() {
-                None => {
-                    self.error("unterminated raw quoted string".into());
-                    return false;
-                }
-                Some('`') => break,
-                Some(_) => {}
-            }
-        }
+        let Some(x) = self.input.get(self.pos..).and_then(|r| r.find('`')) else {
+            self.error("unterminated raw quoted string".into());
+            return false;
+        };
+        self.advance(x + 1);
         self.emit(Tok::RawString);
         true
     }
 
     fn lex_number(&mut self) -> bool {
         if !self.scan_number() {
-            let s = self.input.get(self.start..self.pos).unwrap_or("");
-            self.error(format!("bad number syntax: {}", go_quote(s)));
-            return false;
+            return self.bad_number();
         }
-        if let Some(sign @ ('+' | '-')) = self.peek() {
-            let _ = sign;
+        if matches!(self.byte(), Some(b'+' | b'-')) {
             // A complex number like 1+2i: no spaces, ends in 'i'.
-            if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
-                let s = self.input.get(self.start..self.pos).unwrap_or("");
-                self.error(format!("bad number syntax: {}", go_quote(s)));
-                return false;
+            if !self.scan_number() || self.bytes.get(self.pos.wrapping_sub(1)) != Some(&b'i') {
+                return self.bad_number();
             }
             self.emit(Tok::Complex);
         } else {
@@ -637,45 +686,52 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn accept(&mut self, valid: &str) -> bool {
-        if let Some(c) = self.peek() {
-            if valid.contains(c) {
-                self.next();
-                return true;
-            }
-        }
+    fn bad_number(&mut self) -> bool {
+        let s = self.input.get(self.start..self.pos).unwrap_or("");
+        self.error(format!("bad number syntax: {}", go_quote(s)));
         false
     }
 
-    fn accept_run(&mut self, valid: &str) {
+    fn accept(&mut self, valid: &[u8]) -> bool {
+        match self.byte() {
+            Some(b) if valid.contains(&b) => {
+                self.pos += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn accept_run(&mut self, valid: &[u8]) {
         while self.accept(valid) {}
     }
 
     fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
+        self.accept(b"+-");
+        let mut base = Base::Decimal;
+        if self.accept(b"0") {
+            if self.accept(b"xX") {
+                base = Base::Hex;
+            } else if self.accept(b"oO") {
+                base = Base::Octal;
+            } else if self.accept(b"bB") {
+                base = Base::Binary;
             }
         }
+        let digits = base.digits();
         self.accept_run(digits);
-        if self.accept(".") {
+        if self.accept(b".") {
             self.accept_run(digits);
         }
-        if digits.len() == 10 + 1 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if base == Base::Decimal && self.accept(b"eE") {
+            self.accept(b"+-");
+            self.accept_run(b"0123456789_");
         }
-        if digits.len() == 16 + 6 + 1 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if base == Base::Hex && self.accept(b"pP") {
+            self.accept(b"+-");
+            self.accept_run(b"0123456789_");
         }
-        self.accept("i");
+        self.accept(b"i");
         if let Some(c) = self.peek() {
             if is_alnum(c) {
                 self.next();
@@ -700,7 +756,7 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<Tok> {
-        lex(s).into_iter().map(|t| t.tok).collect()
+        lex(s).tokens.into_iter().map(|t| t.tok).collect()
     }
 
     #[test]
@@ -720,25 +776,22 @@ mod tests {
 
     #[test]
     fn trim_markers() {
-        let toks = lex("a  {{- 3 -}}  b");
+        let toks = lex("a  {{- 3 -}}  b").tokens;
         assert_eq!(toks[0].val, "a");
         assert_eq!(toks[2].val, "3");
         assert_eq!(toks[4].val, "b");
         // "{{-3}}" is the number -3, not a trim marker.
-        let toks = lex("{{-3}}");
+        let toks = lex("{{-3}}").tokens;
         assert_eq!(toks[1].val, "-3");
     }
 
     #[test]
     fn comments() {
         assert_eq!(kinds("a{{/* c */}}b"), vec![Tok::Text, Tok::Text, Tok::Eof]);
-        let toks = lex("{{/* c */ }}");
-        assert_eq!(
-            toks.last().unwrap().val,
-            "comment ends before closing delimiter"
-        );
-        let toks = lex("{{/* c ");
-        assert_eq!(toks.last().unwrap().val, "unclosed comment");
+        let l = lex("{{/* c */ }}");
+        assert_eq!(l.tokens.last().unwrap().tok, Tok::Error);
+        assert_eq!(l.error, "comment ends before closing delimiter");
+        assert_eq!(lex("{{/* c ").error, "unclosed comment");
     }
 
     #[test]
@@ -746,25 +799,26 @@ mod tests {
         for n in [
             "0x10", "0o17", "017", "1_000", "2i", "1e3", "1.5", "-3", "1+2i",
         ] {
-            let toks = lex(&format!("{{{{{n}}}}}"));
+            let text = format!("{{{{{n}}}}}");
+            let toks = lex(&text).tokens;
             assert!(
                 matches!(toks[1].tok, Tok::Number | Tok::Complex),
                 "{n}: {toks:?}"
             );
             assert_eq!(toks[1].val, n);
         }
-        let toks = lex("{{3x}}");
-        assert_eq!(toks.last().unwrap().val, "bad number syntax: \"3x\"");
-        let toks = lex("{{\"abc}}");
-        assert_eq!(toks.last().unwrap().val, "unterminated quoted string");
-        let toks = lex("{{ .x ");
-        assert_eq!(toks.last().unwrap().val, "unclosed action");
+        assert_eq!(lex("{{3x}}").error, "bad number syntax: \"3x\"");
+        assert_eq!(lex("{{\"abc}}").error, "unterminated quoted string");
+        assert_eq!(lex("{{ .x ").error, "unclosed action");
     }
 
     #[test]
     fn lines() {
-        let toks = lex("a\nb{{\n.x}}");
+        let text = "a\nb{{\n.x}}";
+        let toks = lex(text).tokens;
         let field = toks.iter().find(|t| t.tok == Tok::Field).unwrap();
-        assert_eq!(field.line, 3);
+        assert_eq!(line_at(text, field.pos), 3);
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 99), 3);
     }
 }

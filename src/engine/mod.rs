@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod error;
 pub mod exec;
+pub mod fasthash;
 pub mod format;
 pub mod funcs;
 pub mod json;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::ast::{Arg, Branch, Command, Node, Number, Pipe, Tree, Var};
+use super::ast::{Arg, Branch, Command, Items, Node, Number, Path, Pipe, Src, Tree, Var};
 use super::error::Error;
-use super::lexer::{lex, Tok, Token};
+use super::lexer::{lex, line_at, Tok, Token};
 
 /// Parses `text`, the file `parse_name`, into its main tree (named `name`) and the trees it
 /// `define`s or `block`s, in the order they were completed. `has_func` tells which function
@@ -17,23 +17,28 @@ pub fn parse(
 ) -> Result<Vec<Tree>, Error> {
     let text: Arc<str> = Arc::from(text);
     let parse_name: Arc<str> = Arc::from(parse_name);
+    let lexed = lex(&text);
     let mut p = Parser {
-        toks: lex(&text),
+        toks: lexed.tokens,
+        lex_error: lexed.error,
         idx: 0,
-        line: 1,
+        at: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
         has_func,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
         range_depth: 0,
-        action_line: 0,
+        action_at: None,
         trees: Vec::new(),
     };
     let root = p.parse_body()?;
     p.add_tree(Tree {
         name: name.to_string(),
         parse_name,
-        text,
+        text: p.text.clone(),
         root,
     })?;
     Ok(p.trees)
@@ -61,12 +66,19 @@ pub fn go_parse_uint(s: &str) -> Option<u64> {
     } else {
         (10, s)
     };
-    if s.contains('_') && !underscore_ok(s) {
+    if !s.contains('_') {
+        // "0x", "0o" and "0b" alone are invalid (a lone "0" took the base-10 branch), and
+        // from_str_radix would take a sign Go does not.
+        if digits.is_empty() || digits.starts_with(['+', '-']) {
+            return None;
+        }
+        return u64::from_str_radix(digits, base).ok();
+    }
+    if !underscore_ok(s) {
         return None;
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
     if clean.is_empty() {
-        // "0x", "0o" and "0b" alone are invalid; a lone "0" took the base-10 branch.
         return None;
     }
     u64::from_str_radix(&clean, base).ok()
@@ -156,11 +168,11 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(v * 2f64.powi(exp))
 }
 
-/// Builds a number node the way Go's `newNumber` does.
-fn new_number(tok: &Token) -> Result<Number, String> {
-    let text = tok.val.clone();
+/// Builds a number node the way Go's `newNumber` does; `src` is the token's text.
+fn new_number(tok: &Token, src: Src) -> Result<Number, String> {
+    let text = tok.val;
     let mut n = Number {
-        text: text.clone(),
+        text: src,
         int: None,
         uint: None,
         float: None,
@@ -168,17 +180,17 @@ fn new_number(tok: &Token) -> Result<Number, String> {
     };
     match tok.tok {
         Tok::CharConstant => {
-            let c = unquote_char(&text).ok_or_else(|| "invalid syntax".to_string())?;
+            let c = unquote_char(text).ok_or_else(|| "invalid syntax".to_string())?;
             n.int = Some(c as i64);
             n.uint = Some(c as u64);
             n.float = Some(c as u32 as f64);
             return Ok(n);
         }
         Tok::Complex => {
-            let (re, im) = parse_complex(&text).ok_or_else(|| {
+            let (re, im) = parse_complex(text).ok_or_else(|| {
                 format!(
                     "strconv.ParseComplex: parsing {}: invalid syntax",
-                    super::lexer::go_quote(&text)
+                    super::lexer::go_quote(text)
                 )
             })?;
             n.complex = Some((re, im));
@@ -194,9 +206,9 @@ fn new_number(tok: &Token) -> Result<Number, String> {
             return Ok(n);
         }
     }
-    let u = go_parse_uint(&text);
+    let u = go_parse_uint(text);
     n.uint = u;
-    if let Some(i) = go_parse_int(&text) {
+    if let Some(i) = go_parse_int(text) {
         n.int = Some(i);
         if i == 0 {
             n.uint = Some(u.unwrap_or(0));
@@ -206,11 +218,11 @@ fn new_number(tok: &Token) -> Result<Number, String> {
         n.float = Some(i as f64);
     } else if let Some(u) = n.uint {
         n.float = Some(u as f64);
-    } else if let Some(f) = go_parse_float(&text) {
+    } else if let Some(f) = go_parse_float(text) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
             return Err(format!(
                 "integer overflow: {}",
-                super::lexer::go_quote(&text)
+                super::lexer::go_quote(text)
             ));
         }
         n.float = Some(f);
@@ -224,7 +236,7 @@ fn new_number(tok: &Token) -> Result<Number, String> {
     if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
         return Err(format!(
             "illegal number syntax: {}",
-            super::lexer::go_quote(&text)
+            super::lexer::go_quote(text)
         ));
     }
     Ok(n)
@@ -330,6 +342,9 @@ fn unquote_one(s: &str, quote: char) -> Option<(char, &str)> {
 /// Go's `strconv.Unquote` for double-quoted and back-quoted strings. Byte escapes like `\xff`
 /// produce raw bytes in Go; invalid UTF-8 cannot live in a Rust string, so they become U+FFFD.
 pub fn unquote_string(s: &str) -> Option<String> {
+    if let Some(plain) = unquote_plain(s) {
+        return Some(plain.to_string());
+    }
     if let Some(inner) = s.strip_prefix('`').and_then(|r| r.strip_suffix('`')) {
         return Some(inner.replace('\r', ""));
     }
@@ -361,46 +376,88 @@ pub fn unquote_string(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// [`unquote_string`] into the shared string a value holds. Literals without escapes, nearly
+/// all of them, are copied once instead of twice.
+fn unquote_shared(s: &str) -> Option<Arc<str>> {
+    match unquote_plain(s) {
+        Some(plain) => Some(Arc::from(plain)),
+        None => unquote_string(s).map(Arc::from),
+    }
+}
+
+/// The inside of a quoted literal that needs no decoding (no escapes, no carriage returns in
+/// a raw string), as it stands in the text; `None` when [`unquote_string`] must do the work.
+fn unquote_plain(s: &str) -> Option<&str> {
+    if let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        return (!inner.contains(['\\', '"'])).then_some(inner);
+    }
+    let inner = s.strip_prefix('`')?.strip_suffix('`')?;
+    (!inner.contains('\r')).then_some(inner)
+}
+
 struct Parser<'a> {
-    toks: Vec<Token>,
+    toks: Vec<Token<'a>>,
+    /// The message of the error token that ends `toks`, if lexing failed.
+    lex_error: String,
     idx: usize,
-    line: usize,
+    /// Where the last token read starts: errors are reported at its line.
+    at: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
     has_func: &'a dyn Fn(&str) -> bool,
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
+    // Lists under construction, stacked: a nested list is built on top of its parent's part
+    // and moved out into a vector of exactly its size when complete. That is one allocation
+    // per list, never a regrowth, and no unused capacity kept in the tree.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
     range_depth: usize,
-    action_line: usize,
+    /// Where the action being parsed starts, if inside one.
+    action_at: Option<usize>,
     trees: Vec<Tree>,
 }
 
 type PResult<T> = Result<T, Error>;
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
-        Err(Error::parse(&self.parse_name, self.line, msg))
+        Err(Error::parse(
+            &self.parse_name,
+            line_at(&self.text, self.at),
+            msg,
+        ))
     }
 
-    fn eof_token(&self) -> Token {
-        let (pos, line) = self.toks.last().map(|t| (t.pos, t.line)).unwrap_or((0, 1));
+    /// The part `start..end` of the text, shared.
+    fn src(&self, start: usize, end: usize) -> Src {
+        Src::new(&self.text, start, end)
+    }
+
+    /// A token's text, shared.
+    fn tok_src(&self, t: &Token) -> Src {
+        self.src(t.pos, t.pos + t.val.len())
+    }
+
+    fn eof_token(&self) -> Token<'a> {
+        let pos = self.toks.last().map(|t| t.pos).unwrap_or(0);
         Token {
             tok: Tok::Eof,
-            val: String::new(),
+            val: "",
             pos,
-            line,
         }
     }
 
-    fn next(&mut self) -> Token {
+    fn next(&mut self) -> Token<'a> {
         let t = self
             .toks
             .get(self.idx)
-            .cloned()
+            .copied()
             .unwrap_or_else(|| self.eof_token());
         if self.idx < self.toks.len() {
             self.idx += 1;
         }
-        self.line = t.line;
+        self.at = t.pos;
         t
     }
 
@@ -408,17 +465,17 @@ impl Parser<'_> {
         self.idx = self.idx.saturating_sub(1);
     }
 
-    fn peek(&mut self) -> Token {
+    fn peek(&mut self) -> Token<'a> {
         let t = self
             .toks
             .get(self.idx)
-            .cloned()
+            .copied()
             .unwrap_or_else(|| self.eof_token());
-        self.line = t.line;
+        self.at = t.pos;
         t
     }
 
-    fn next_non_space(&mut self) -> Token {
+    fn next_non_space(&mut self) -> Token<'a> {
         loop {
             let t = self.next();
             if t.tok != Tok::Space {
@@ -427,13 +484,13 @@ impl Parser<'_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Token {
+    fn peek_non_space(&mut self) -> Token<'a> {
         let t = self.next_non_space();
         self.backup();
         t
     }
 
-    fn expect(&mut self, tok: Tok, context: &str) -> PResult<Token> {
+    fn expect(&mut self, tok: Tok, context: &str) -> PResult<Token<'a>> {
         let t = self.next_non_space();
         if t.tok != tok {
             return self.unexpected(&t, context);
@@ -444,16 +501,14 @@ impl Parser<'_> {
     fn unexpected<T>(&mut self, t: &Token, context: &str) -> PResult<T> {
         if t.tok == Tok::Error {
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != t.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
-                if t.val.ends_with(" action") {
+            let action_line = self.action_at.map(|at| line_at(&self.text, at));
+            if let Some(action_line) = action_line.filter(|&l| l != line_at(&self.text, t.pos)) {
+                extra = format!(" in action started at {}:{action_line}", self.parse_name);
+                if self.lex_error.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.err(format!("{t}{extra}"));
+            return self.err(format!("{}{extra}", self.lex_error));
         }
         self.err(format!("unexpected {t} in {context}"))
     }
@@ -478,7 +533,7 @@ impl Parser<'_> {
 
     /// The top level of a file: text, actions and `define`s.
     fn parse_body(&mut self) -> PResult<Vec<Node>> {
-        let mut root = Vec::new();
+        let mark = self.nodes.len();
         loop {
             let t = self.peek();
             if t.tok == Tok::Eof {
@@ -494,12 +549,12 @@ impl Parser<'_> {
                 self.idx = save;
             }
             match self.text_or_action()? {
-                Item::Node(n) => root.push(n),
+                Item::Node(n) => self.nodes.push(n),
                 Item::End => return self.err("unexpected {{end}}"),
                 Item::Else(_) => return self.err("unexpected {{else}}"),
             }
         }
-        Ok(root)
+        Ok(self.nodes.drain(mark..).collect())
     }
 
     fn parse_definition(&mut self) -> PResult<()> {
@@ -508,11 +563,11 @@ impl Parser<'_> {
         if t.tok != Tok::String && t.tok != Tok::RawString {
             return self.unexpected(&t, context);
         }
-        let Some(name) = unquote_string(&t.val) else {
+        let Some(name) = unquote_string(t.val) else {
             return self.err("invalid syntax");
         };
         self.expect(Tok::RightDelim, context)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let (list, end) = self.item_list()?;
         self.vars = saved_vars;
         if let Item::Else(_) = end {
@@ -528,11 +583,11 @@ impl Parser<'_> {
 
     /// Nodes up to the next `{{end}}` or `{{else}}`, which is returned too.
     fn item_list(&mut self) -> PResult<(Vec<Node>, Item)> {
-        let mut list = Vec::new();
+        let mark = self.nodes.len();
         while self.peek_non_space().tok != Tok::Eof {
             match self.text_or_action()? {
-                Item::Node(n) => list.push(n),
-                other => return Ok((list, other)),
+                Item::Node(n) => self.nodes.push(n),
+                other => return Ok((self.nodes.drain(mark..).collect(), other)),
             }
         }
         self.err("unexpected EOF")
@@ -541,12 +596,12 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.tok {
-            Tok::Text => Ok(Item::Node(Node::Text(Arc::from(t.val.as_str()), t.pos))),
+            Tok::Text => Ok(Item::Node(Node::Text(self.tok_src(&t), t.pos))),
             Tok::LeftDelim => {
-                let saved = self.action_line;
-                self.action_line = t.line;
+                let saved = self.action_at;
+                self.action_at = Some(t.pos);
                 let r = self.action();
-                self.action_line = saved;
+                self.action_at = saved;
                 r
             }
             _ => self.unexpected(&t, "input"),
@@ -661,7 +716,7 @@ impl Parser<'_> {
 
     fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
         match t.tok {
-            Tok::String | Tok::RawString => match unquote_string(&t.val) {
+            Tok::String | Tok::RawString => match unquote_string(t.val) {
                 Some(s) => Ok(s),
                 None => self.err("invalid syntax"),
             },
@@ -691,7 +746,7 @@ impl Parser<'_> {
         let t = self.next_non_space();
         let name = self.template_name(&t, context)?;
         let pipe = self.pipeline(context, Tok::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let r = self.item_list();
         self.vars = saved_vars;
@@ -719,7 +774,7 @@ impl Parser<'_> {
             pos: start.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Items::default(),
         };
         // Declarations: "$x :=", "$x =", or in range "$i, $v :=".
         loop {
@@ -737,18 +792,18 @@ impl Parser<'_> {
                     self.next_non_space();
                     pipe.decl.push(Var {
                         pos: v.pos,
-                        name: v.val.clone(),
+                        name: self.tok_src(&v),
                     });
-                    self.vars.push(v.val.clone());
+                    self.vars.push(v.val);
                     break;
                 }
                 Tok::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(Var {
                         pos: v.pos,
-                        name: v.val.clone(),
+                        name: self.tok_src(&v),
                     });
-                    self.vars.push(v.val.clone());
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         let p = self.peek_non_space();
                         match p.tok {
@@ -765,9 +820,11 @@ impl Parser<'_> {
                 }
             }
         }
+        let mark = self.cmds.len();
         loop {
             let t = self.next_non_space();
             if t.tok == end {
+                pipe.cmds = Items::take_from(&mut self.cmds, mark);
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -786,7 +843,7 @@ impl Parser<'_> {
                 | Tok::LeftParen => {
                     self.backup();
                     let c = self.command()?;
-                    pipe.cmds.push(c);
+                    self.cmds.push(c);
                 }
                 _ => return self.unexpected(&t, context),
             }
@@ -819,14 +876,11 @@ impl Parser<'_> {
 
     fn command(&mut self) -> PResult<Command> {
         let start = self.peek_non_space();
-        let mut cmd = Command {
-            pos: start.pos,
-            args: Vec::new(),
-        };
+        let mark = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.args.push(op);
             }
             let t = self.next();
             match t.tok {
@@ -837,10 +891,13 @@ impl Parser<'_> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == mark {
             return self.err("empty command");
         }
-        Ok(cmd)
+        Ok(Command {
+            pos: start.pos,
+            args: Items::take_from(&mut self.args, mark),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -850,27 +907,23 @@ impl Parser<'_> {
         if self.peek().tok != Tok::Field {
             return Ok(Some(node));
         }
+        // The fields follow the term and each other with nothing between, so the whole chain
+        // is one piece of text.
         let chain_pos = self.peek().pos;
-        let mut fields = Vec::new();
+        let mut end = chain_pos;
         while self.peek().tok == Tok::Field {
             let f = self.next();
-            fields.push(f.val[1..].to_string());
+            end = f.pos + f.val.len();
         }
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
+            Arg::Field { idents, .. } => Arg::Field {
+                pos: chain_pos,
+                idents: Path(self.src(idents.0.start(), end)),
+            },
+            Arg::Variable { idents, .. } => Arg::Variable {
+                pos: chain_pos,
+                idents: Path(self.src(idents.0.start(), end)),
+            },
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return self.err(format!(
                     "unexpected . after term {}",
@@ -880,7 +933,7 @@ impl Parser<'_> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields,
+                fields: Path(self.src(chain_pos + 1, end)),
             },
         }))
     }
@@ -889,15 +942,15 @@ impl Parser<'_> {
         let t = self.next_non_space();
         Ok(Some(match t.tok {
             Tok::Identifier => {
-                if !(self.has_func)(&t.val) {
+                if !(self.has_func)(t.val) {
                     return self.err(format!(
                         "function {} not defined",
-                        super::lexer::go_quote(&t.val)
+                        super::lexer::go_quote(t.val)
                     ));
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: t.val,
+                    name: self.tok_src(&t),
                 }
             }
             Tok::Dot => Arg::Dot(t.pos),
@@ -906,32 +959,34 @@ impl Parser<'_> {
                 if !self.vars.contains(&t.val) {
                     return self.err(format!(
                         "undefined variable {}",
-                        super::lexer::go_quote(&t.val)
+                        super::lexer::go_quote(t.val)
                     ));
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    idents: vec![t.val],
+                    idents: Path(self.tok_src(&t)),
                 }
             }
             Tok::Field => Arg::Field {
                 pos: t.pos,
-                idents: vec![t.val[1..].to_string()],
+                idents: Path(self.src(t.pos + 1, t.pos + t.val.len())),
             },
             Tok::Bool => Arg::Bool(t.pos, t.val == "true"),
-            Tok::CharConstant | Tok::Complex | Tok::Number => match new_number(&t) {
-                Ok(n) => Arg::Number(t.pos, n),
-                Err(e) => return self.err(e),
-            },
+            Tok::CharConstant | Tok::Complex | Tok::Number => {
+                match new_number(&t, self.tok_src(&t)) {
+                    Ok(n) => Arg::Number(t.pos, Box::new(n)),
+                    Err(e) => return self.err(e),
+                }
+            }
             Tok::LeftParen => {
                 let p = self.pipeline("parenthesized pipeline", Tok::RightParen)?;
                 Arg::Pipe(Box::new(p))
             }
-            Tok::String | Tok::RawString => match unquote_string(&t.val) {
-                Some(s) => Arg::String {
+            Tok::String | Tok::RawString => match unquote_shared(t.val) {
+                Some(text) => Arg::String {
                     pos: t.pos,
-                    quoted: t.val,
-                    text: Arc::from(s.as_str()),
+                    quoted: self.tok_src(&t),
+                    text,
                 },
                 None => return self.err("invalid syntax"),
             },
@@ -1016,6 +1071,54 @@ mod tests {
     }
 
     #[test]
+    fn error_lines() {
+        // Lines come from the offending token; a lexical error on another line than its
+        // action's start names where the action started (as helm prints them).
+        for (text, want) in [
+            (
+                "a: {{ .x\n \"abc }}",
+                "template: t:2: unterminated quoted string in action started at t:1",
+            ),
+            (
+                "a: {{ .x\n\n",
+                "template: t:3: unclosed action started at t:1",
+            ),
+            ("x\n{{/* c\n", "template: t:2: unclosed comment"),
+            (
+                "y {{ .a\n | @ }}",
+                "template: t:2: unexpected \"@\" in command",
+            ),
+            (
+                "\n\n{{ .a \"b }}",
+                "template: t:3: unterminated quoted string",
+            ),
+            (
+                "{{if .a}}\n{{else}}\n{{else}}{{end}}",
+                "template: t:3: expected end; found {{else}}",
+            ),
+        ] {
+            assert_eq!(p(text).unwrap_err(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn string_literals() {
+        for (lit, want) in [
+            (r#""plain""#, Some("plain")),
+            (r#""a\tb""#, Some("a\tb")),
+            (r#""\x41\u00e9""#, Some("Aé")),
+            ("`raw\\n`", Some("raw\\n")),
+            ("`a\r\nb`", Some("a\nb")),
+            (r#""a"b""#, None),
+            (r#"""#, None),
+            ("`", None),
+        ] {
+            assert_eq!(unquote_string(lit).as_deref(), want, "{lit}");
+            assert_eq!(unquote_shared(lit).as_deref(), want, "{lit}");
+        }
+    }
+
+    #[test]
     fn defines() {
         let trees = p("{{define \"a\"}}x{{end}}{{define \"b\"}}y{{end}}").unwrap();
         let names: Vec<_> = trees.iter().map(|t| t.name.as_str()).collect();
@@ -1088,6 +1191,11 @@ mod parse_int_go_rules {
             }
         }
         assert_eq!(super::go_parse_uint("0o"), None);
+        // Go's ParseUint takes no sign at all.
+        assert_eq!(super::go_parse_uint("+5"), None);
+        assert_eq!(super::go_parse_uint("-5"), None);
+        assert_eq!(super::go_parse_uint("0x+5"), None);
+        assert_eq!(super::go_parse_uint("1_000"), Some(1000));
         assert_eq!(super::go_parse_uint("0x"), None);
         assert_eq!(super::go_parse_int("0x_1F"), Some(31));
         assert_eq!(super::go_parse_int("1__0"), None);

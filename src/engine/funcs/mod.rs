@@ -7,7 +7,7 @@
 //! [`Value::Int`], a `Ty::Map` a [`Value::Map`] (or [`Value::Nil`] for a nil map), and so on.
 //! Implementations return Go's result types and Go's error text.
 
-use std::collections::HashMap;
+use super::fasthash::FastMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset};
@@ -174,10 +174,10 @@ fn groups() -> [&'static [Func]; 17] {
     ]
 }
 
-fn table() -> &'static HashMap<&'static str, Func> {
-    static TABLE: OnceLock<HashMap<&'static str, Func>> = OnceLock::new();
+fn table() -> &'static FastMap<&'static str, Func> {
+    static TABLE: OnceLock<FastMap<&'static str, Func>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = FastMap::default();
         for group in groups() {
             for f in group {
                 map.insert(f.name, *f);

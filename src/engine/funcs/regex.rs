@@ -585,13 +585,45 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Result<String, 
     Ok(out)
 }
 
+/// The pattern itself when it has no regexp syntax at all, so matching it is finding it as
+/// text. Charts test for plain words (`regexFind "SASL" .protocol`) far more often than for
+/// patterns; this spares compiling them.
+fn plain_literal(pattern: &str) -> Option<&str> {
+    let meta = |b: u8| {
+        matches!(
+            b,
+            b'\\'
+                | b'.'
+                | b'+'
+                | b'*'
+                | b'?'
+                | b'('
+                | b')'
+                | b'|'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'^'
+                | b'$'
+        )
+    };
+    (!pattern.bytes().any(meta)).then_some(pattern)
+}
+
 fn regex_match(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
+    if let Some(lit) = plain_literal(s(&a, 0)) {
+        return Ok(Value::Bool(s(&a, 1).contains(lit)));
+    }
     Ok(Value::Bool(
         compile(s(&a, 0)).is_ok_and(|re| re.is_match(s(&a, 1))),
     ))
 }
 
 fn must_regex_match(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
+    if let Some(lit) = plain_literal(s(&a, 0)) {
+        return Ok(Value::Bool(s(&a, 1).contains(lit)));
+    }
     let re = compile(s(&a, 0)).map_err(FuncError::msg)?;
     Ok(Value::Bool(re.is_match(s(&a, 1))))
 }
@@ -610,11 +642,22 @@ fn find_first(re: &Regex, text: &str) -> Value {
     Value::str(re.find(text).map(|m| m.as_str()).unwrap_or(""))
 }
 
+/// `FindString` of a [`plain_literal`] pattern: the literal where it occurs, else "".
+fn find_literal(lit: &str, text: &str) -> Value {
+    Value::str(if text.contains(lit) { lit } else { "" })
+}
+
 fn regex_find(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
+    if let Some(lit) = plain_literal(s(&a, 0)) {
+        return Ok(find_literal(lit, s(&a, 1)));
+    }
     Ok(find_first(&must_compile(s(&a, 0))?, s(&a, 1)))
 }
 
 fn must_regex_find(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
+    if let Some(lit) = plain_literal(s(&a, 0)) {
+        return Ok(find_literal(lit, s(&a, 1)));
+    }
     let re = compile(s(&a, 0)).map_err(FuncError::msg)?;
     Ok(find_first(&re, s(&a, 1)))
 }
@@ -684,6 +727,53 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Plain-word patterns skip compiling; what they find and match is what the compiled
+    /// pattern would give.
+    #[test]
+    fn plain_literals_agree_with_compiled() {
+        use rand::{Rng, SeedableRng};
+        assert_eq!(plain_literal("SASL"), Some("SASL"));
+        assert_eq!(plain_literal("SCRAM-SHA-512"), Some("SCRAM-SHA-512"));
+        for p in [
+            "a.b", "a+", "^a", "a$", "(a)", "a|b", "[a]", "a{2}", "a\\d", "a?", "a*",
+        ] {
+            assert_eq!(plain_literal(p), None, "{p}");
+        }
+        let pieces = [
+            "", "a", "b", "é", "-", " ", "SSL", "SASL_SSL", ":", "/", "\n", "0",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..2000 {
+            let mut word = |n: usize| -> String {
+                (0..rng.gen_range(0..n))
+                    .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                    .collect()
+            };
+            let (p, text) = (word(3), word(6));
+            let re = compile(&p).unwrap();
+            let args = || vec![v(&p), v(&text)];
+            let mut ctx = TestCtx::default();
+            assert_eq!(
+                regex_find(&mut ctx, args()).unwrap().format_v(),
+                find_first(&re, &text).format_v(),
+                "{p:?} in {text:?}"
+            );
+            assert_eq!(
+                regex_match(&mut ctx, args()).unwrap().format_v(),
+                re.is_match(&text).to_string(),
+                "{p:?} in {text:?}"
+            );
+            assert_eq!(
+                must_regex_find(&mut ctx, args()).unwrap().format_v(),
+                find_first(&re, &text).format_v()
+            );
+            assert_eq!(
+                must_regex_match(&mut ctx, args()).unwrap().format_v(),
+                re.is_match(&text).to_string()
+            );
+        }
     }
 
     /// Random patterns built from tricky pieces compile or fail cleanly, never panic.
