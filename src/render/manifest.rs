@@ -128,8 +128,10 @@ fn parse_head(
     path: &str,
     doc: &str,
 ) -> Result<(String, String, String, BTreeMap<String, String>), String> {
-    let v =
-        crate::engine::yaml::parse(doc).map_err(|e| format!("YAML parse error on {path}: {e}"))?;
+    // Only the head is built; the rest of the document is still read, so it fails as helm's
+    // full unmarshal does.
+    let v = crate::engine::yaml::parse_head(doc)
+        .map_err(|e| format!("YAML parse error on {path}: {e}"))?;
     let m = match &v {
         Value::Map(_, m) => m.clone(),
         Value::Nil | Value::Missing => return Ok(Default::default()),

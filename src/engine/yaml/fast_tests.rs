@@ -1,0 +1,435 @@
+//! Differential tests of the fast reader ([`super::fast`]) against the full one: whenever the
+//! fast reader produces a value, it must be the full reader's, for every YAML file of the
+//! repository and the conformance corpus, every document in them, mutations of those, and
+//! generated documents. Set `CHARTTEST_YAML_CASES` to run more generated cases.
+
+use std::path::{Path, PathBuf};
+
+use super::fast::{self, Keep};
+use super::read;
+use crate::engine::jsonnum::JsonNumber;
+use crate::engine::value::Value;
+
+/// A value's exact shape: types, float bits, `json.Number` texts, map and slice kinds.
+fn canon(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push('~'),
+        Value::Bool(b) => out.push_str(if *b { "T" } else { "F" }),
+        Value::Float(f) => out.push_str(&format!("f{:x}", f.to_bits())),
+        Value::String(s) => out.push_str(&format!("{s:?}")),
+        Value::List(t, items) => {
+            out.push_str(&format!("{t:?}["));
+            for i in items.iter() {
+                canon(i, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Map(t, m) => {
+            out.push_str(&format!("{t:?}{{"));
+            for (k, v) in m.entries() {
+                out.push_str(&format!("{k:?}:"));
+                canon(&v, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => match JsonNumber::text_of(other) {
+            Some(t) => out.push_str(&format!("n{t}")),
+            None => out.push_str(&format!("?{other:?}")),
+        },
+    }
+}
+
+fn show(v: &Value) -> String {
+    let mut s = String::new();
+    canon(v, &mut s);
+    s
+}
+
+/// The head `parse_head` keeps of a full value, for comparison.
+fn head_of(v: &Value) -> String {
+    let Value::Map(_, m) = v else {
+        return match v {
+            Value::List(..) => "list".into(),
+            other => show(other),
+        };
+    };
+    let mut out = String::new();
+    for key in ["apiVersion", "kind"] {
+        if let Some(x) = m.get(key) {
+            out.push_str(&format!("{key}={} ", show(&x)));
+        }
+    }
+    if let Some(meta) = m.get("metadata") {
+        match &meta {
+            Value::Map(_, mm) => {
+                out.push_str("meta{");
+                for key in ["annotations", "name"] {
+                    if let Some(x) = mm.get(key) {
+                        out.push_str(&format!("{key}={} ", show(&x)));
+                    }
+                }
+                out.push('}');
+            }
+            Value::List(..) => out.push_str("meta=list"),
+            other => out.push_str(&format!("meta={}", show(other))),
+        }
+    }
+    out
+}
+
+const HEAD: Keep = Keep::Only(&[
+    ("kind", Keep::All),
+    ("apiVersion", Keep::All),
+    (
+        "metadata",
+        Keep::Only(&[("name", Keep::All), ("annotations", Keep::All)]),
+    ),
+]);
+
+/// Checks every reading of `src` the fast reader accepts; returns whether it accepted the
+/// plain one. Panics with the input on a difference.
+fn check(src: &str) -> bool {
+    let full = read::parse_first_node(src).and_then(|n| read::node_to_value(n.as_ref()));
+    let accepted = match fast::parse(src, false, Keep::All) {
+        Some(v) => {
+            match &full {
+                Ok(f) => assert_eq!(show(&v), show(f), "value differs for {src:?}"),
+                Err(e) => panic!("fast reader accepted {src:?}; full reader: {e:?}"),
+            }
+            true
+        }
+        None => false,
+    };
+    if let Some(v) = fast::parse(src, true, Keep::All) {
+        let f = read::parse_first_node(src)
+            .and_then(|n| read::node_to_value_with(n.as_ref(), true))
+            .unwrap_or_else(|e| panic!("fast reader accepted {src:?}; full reader: {e:?}"));
+        assert_eq!(show(&v), show(&f), "json.Number value differs for {src:?}");
+    }
+    if let Some(v) = fast::parse(src, false, HEAD) {
+        match &full {
+            Ok(f) => assert_eq!(head_of(&v), head_of(f), "head differs for {src:?}"),
+            Err(e) => panic!("fast head reader accepted {src:?}; full reader: {e:?}"),
+        }
+    }
+    accepted
+}
+
+fn yaml_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut dirs = vec![
+        root.join("charts"),
+        root.join("testdata"),
+        root.join("src"),
+        root.join("tests"),
+        root.join("../shared/conformance"),
+    ];
+    while let Some(d) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "tpl" || x == "txt")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The documents of a file as helm's value loader splits them.
+fn documents(text: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("---") {
+            docs.push(String::new());
+        } else if let Some(d) = docs.last_mut() {
+            d.push_str(line);
+        }
+    }
+    docs
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const ATOMS: &[&str] = &[
+    "a",
+    "b",
+    "key",
+    "x y",
+    "1",
+    "0x1F",
+    "1.5",
+    "-2",
+    "1e3",
+    "~",
+    "null",
+    "yes",
+    "no",
+    "true",
+    "on",
+    ".5",
+    ".inf",
+    ".nan",
+    "2001-12-14",
+    "<<",
+    "-",
+    "?",
+    ":",
+    "a:b",
+    "a #b",
+    "a#b",
+    "http://x",
+    "é",
+    "日本",
+    "''",
+    "'it''s'",
+    "\"q\"",
+    "\"a\\tb\"",
+    "\"\\x41\\u00e9\"",
+    "\"\\q\"",
+    "\"a\\\n  b\"",
+    "'a\n  b'",
+    "\"a\n\n  b\"",
+    "[]",
+    "{}",
+    "[ ]",
+    "[a]",
+    "{a: 1}",
+    "|",
+    "|-",
+    "|+",
+    ">",
+    ">-",
+    "|2",
+    ">1-",
+    "|0",
+    "&a x",
+    "*a",
+    "!!str 1",
+    "@x",
+    "`x",
+    "%x",
+    ",",
+    "]",
+    "[",
+    "'",
+    "\"",
+    " ",
+    "  ",
+    "\t",
+    "\r",
+    "# c",
+    "_",
+    "1_000",
+    "0b101",
+    "+1",
+    "012",
+    "a: b",
+    "- x",
+    "---",
+    "...",
+    "\u{85}",
+    "\u{feff}",
+];
+
+const INDENTS: &[&str] = &["", "", " ", "  ", "  ", "    ", "      ", "   "];
+
+/// A random document of block-style lines: keys, entries, scalars, block scalars, comments.
+fn generate(rng: &mut Rng) -> String {
+    let mut s = String::new();
+    for _ in 0..1 + rng.below(10) {
+        s.push_str(rng.pick(INDENTS));
+        match rng.below(9) {
+            0 | 1 => {
+                s.push_str(rng.pick(ATOMS));
+                s.push_str(": ");
+                s.push_str(rng.pick(ATOMS));
+            }
+            2 => {
+                s.push_str(rng.pick(ATOMS));
+                s.push(':');
+            }
+            3 => {
+                s.push_str("- ");
+                s.push_str(rng.pick(ATOMS));
+            }
+            4 => {
+                s.push_str("- ");
+                s.push_str(rng.pick(ATOMS));
+                s.push_str(": ");
+                s.push_str(rng.pick(ATOMS));
+            }
+            5 => {
+                s.push_str(rng.pick(ATOMS));
+                s.push_str(": ");
+                s.push_str(rng.pick(&["|", ">", "|-", ">+", "|2", "|1-", "| # c"]));
+            }
+            6 => s.push_str(rng.pick(ATOMS)),
+            7 => s.push_str(rng.pick(&["# comment", "", "---", "- ", "-"])),
+            _ => {
+                s.push_str(rng.pick(ATOMS));
+                s.push(' ');
+                s.push_str(rng.pick(ATOMS));
+            }
+        }
+        if rng.below(8) != 0 {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// `text` with a few random edits: characters inserted, deleted or replaced.
+fn mutate(rng: &mut Rng, text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    const ALPHABET: &[char] = &[
+        ' ', ' ', '\n', '-', ':', '#', '\'', '"', '|', '>', '[', ']', '{', '}', ',', '&', '*', '!',
+        '?', 'a', '1', '.', '\\', '\t',
+    ];
+    for _ in 0..1 + rng.below(3) {
+        let at = if chars.is_empty() {
+            0
+        } else {
+            rng.below(chars.len() + 1)
+        };
+        match rng.below(3) {
+            0 => chars.insert(at, ALPHABET[rng.below(ALPHABET.len())]),
+            1 if at < chars.len() => {
+                chars.remove(at);
+            }
+            _ if at < chars.len() => chars[at] = ALPHABET[rng.below(ALPHABET.len())],
+            _ => {}
+        }
+    }
+    chars.into_iter().collect()
+}
+
+#[test]
+fn examples() {
+    let cases = [
+        "",
+        "# only a comment\n",
+        "---\n",
+        "--- # c\na: 1\n",
+        "a: 1\nb:\n  c: [x]\n",
+        "a: b\n  c\n",
+        "a:\n- x\n- y\nb: 2",
+        "- a: 1\n  b: 2\n- c",
+        "a: |\n  x\n  y",
+        "a: >-\n  x\n  y\n\n  z\n",
+        "a: |+\n  x\n\n",
+        "a: |2\n    x\n",
+        "'a': \"b\\n\"\n",
+        "a: 'x\n\n  y'\n",
+        "a: \"x\\\n   y\"\n",
+        "1: a\n1.5: b\ntrue: c\n",
+        "a: .nan\n",
+        "~: a\n",
+        "a: 1\na: 2\n",
+        "a: 1\n b: 2\n",
+        "a: b: c\n",
+        "a:\n  - b\n  -\n  - c: d\n    e: f\n",
+        "key: value # comment\nother: \"q\" # c\n",
+        "a: []\nb: {}\nc: [ ]\n",
+    ];
+    for c in cases {
+        check(c);
+    }
+    // What the fast reader must take on, or it is no faster.
+    for c in [
+        "a: 1\nb:\n  c: x\n",
+        "a: |\n  x\n",
+        "- a\n- b: 'c'\n",
+        "a: 'b' # c\n",
+    ] {
+        assert!(check(c), "fast reader gave up on {c:?}");
+    }
+}
+
+#[test]
+fn repository_and_corpus_files() {
+    let mut docs = 0;
+    let mut accepted = 0;
+    let mut values_docs = 0;
+    let mut values_accepted = 0;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for path in yaml_files() {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        check(&text);
+        let is_values = path.file_name().is_some_and(|n| n == "values.yaml");
+        for doc in documents(&text) {
+            docs += 1;
+            let ok = check(&doc);
+            accepted += ok as usize;
+            if is_values {
+                values_docs += 1;
+                values_accepted += ok as usize;
+            }
+            if doc.len() < 20_000 {
+                for _ in 0..3 {
+                    check(&mutate(&mut rng, &doc));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "fast reader: {accepted}/{docs} documents, {values_accepted}/{values_docs} of values.yaml"
+    );
+    assert!(docs > 100, "too few YAML files found: {docs}");
+    // The corpus's values files are what the fast reader exists for.
+    assert!(
+        values_accepted * 10 >= values_docs * 9,
+        "fast reader took only {values_accepted} of {values_docs} values.yaml documents"
+    );
+}
+
+#[test]
+fn generated_documents() {
+    let cases: usize = std::env::var("CHARTTEST_YAML_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut accepted = 0;
+    for _ in 0..cases {
+        let doc = generate(&mut rng);
+        accepted += check(&doc) as usize;
+        check(&mutate(&mut rng, &doc));
+    }
+    eprintln!("fast reader: {accepted}/{cases} generated documents");
+    assert!(
+        accepted * 20 >= cases,
+        "generator too rarely makes valid documents"
+    );
+}
