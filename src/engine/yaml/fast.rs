@@ -1,5 +1,6 @@
 //! A fast reader for the block-style YAML that values files and rendered manifests are made of:
-//! block mappings and sequences, plain, quoted and block scalars, comments, empty `[]`/`{}`.
+//! block mappings and sequences, plain, quoted and block scalars, comments, one-line flow
+//! collections.
 //!
 //! It goes from bytes straight to [`Value`]s, with no events, node tree or per-character
 //! decoding, and borrows scalar text from the source where it can. It is exact by
@@ -14,7 +15,8 @@
 //!
 //! Outside the subset (so read by the full reader): tabs, carriage returns and other control
 //! or Unicode line-break characters anywhere; document markers other than one leading `---`;
-//! anchors, aliases, tags, directives, explicit `?` keys; non-empty flow collections;
+//! anchors, aliases, tags, directives, explicit `?` keys; flow collections over several
+//! lines or with comments, pairs or empty entries;
 //! multi-line keys; duplicate keys, `<<` merge keys, null keys; `.nan`/`.inf` values;
 //! nesting deeper than [`MAX_NEST`].
 
@@ -73,6 +75,11 @@ impl Keep {
 /// [`super::parse`] (or, with `use_number`, [`super::parse_use_number`]) would; `None` when
 /// the text is outside the subset this reader handles.
 pub(super) fn parse(src: &str, use_number: bool, keep: Keep) -> Option<Value> {
+    parse_or_stop(src, use_number, keep).ok()
+}
+
+/// [`parse`], or the byte offset where the reader gave up (for tests and tuning).
+pub(super) fn parse_or_stop(src: &str, use_number: bool, keep: Keep) -> Result<Value, usize> {
     let marker = prescan(src.as_bytes())?;
     // The full reader appends a line break to input that lacks one (see `read::with_composer`);
     // reading the same text keeps every rule, including the end of block scalars, identical.
@@ -90,29 +97,14 @@ pub(super) fn parse(src: &str, use_number: bool, keep: Keep) -> Option<Value> {
         use_number,
         depth: 0,
     };
-    r.skip_to_content();
-    if let Some(at) = marker {
-        // The one document marker allowed is a `---` that opens the document.
-        if r.pos != at || r.s[at] != b'-' {
-            return None;
-        }
-        r.pos += 3;
-        r.rest_of_line()?;
-    }
-    if r.eof() {
-        return Some(Value::Nil);
-    }
-    let v = r.node(-1, false, keep)?;
-    if !r.eof() {
-        return None;
-    }
-    Some(v)
+    let v = r.document(marker, keep);
+    v.ok_or(r.pos)
 }
 
 /// Checks every byte for what the subset excludes, and finds the document markers (`---` or
-/// `...` at the start of a line, followed by a blank or the end). `None` to give up;
-/// otherwise the position of the only marker, if there is one.
-fn prescan(s: &[u8]) -> Option<Option<usize>> {
+/// `...` at the start of a line, followed by a blank or the end). The position of the only
+/// marker, if there is one, or where to give up.
+fn prescan(s: &[u8]) -> Result<Option<usize>, usize> {
     let mut marker = None;
     let mut i = 0;
     let is_marker = |i: usize| {
@@ -132,32 +124,32 @@ fn prescan(s: &[u8]) -> Option<Option<usize>> {
             b'\n' => {
                 if i + 1 < s.len() && matches!(s[i + 1], b'-' | b'.') && is_marker(i + 1) {
                     if marker.is_some() {
-                        return None;
+                        return Err(i + 1);
                     }
                     marker = Some(i + 1);
                 }
             }
             // U+0080..U+009F: C1 controls, NEL among them.
-            0xc2 if matches!(s.get(i + 1), Some(0x80..=0x9f)) => return None,
+            0xc2 if matches!(s.get(i + 1), Some(0x80..=0x9f)) => return Err(i),
             // U+2028, U+2029: line breaks to libyaml.
             0xe2 if s.get(i + 1) == Some(&0x80) && matches!(s.get(i + 2), Some(0xa8 | 0xa9)) => {
-                return None
+                return Err(i)
             }
             // U+7EFF: libyaml-safer's byte order mark, skipped at the start of a line.
-            0xe7 if s.get(i + 1) == Some(&0xbb) && s.get(i + 2) == Some(&0xbf) => return None,
+            0xe7 if s.get(i + 1) == Some(&0xbb) && s.get(i + 2) == Some(&0xbf) => return Err(i),
             // U+FEFF (a byte order mark), U+FFFE, U+FFFF.
             0xef if (s.get(i + 1) == Some(&0xbb) && s.get(i + 2) == Some(&0xbf))
                 || (s.get(i + 1) == Some(&0xbf) && matches!(s.get(i + 2), Some(0xbe | 0xbf))) =>
             {
-                return None
+                return Err(i)
             }
             0x80.. => {}
             // Tabs, carriage returns, other C0 controls and DEL.
-            _ => return None,
+            _ => return Err(i),
         }
         i += 1;
     }
-    Some(marker)
+    Ok(marker)
 }
 
 /// A key as written: its text and whether it was plain (and so is resolved).
@@ -181,6 +173,24 @@ fn blankz(b: u8) -> bool {
 }
 
 impl<'a> Reader<'a> {
+    /// The document: an optional leading `---` (the only marker [`prescan`] found, if any),
+    /// then one node, then nothing but comments.
+    fn document(&mut self, marker: Option<usize>, keep: Keep) -> Option<Value> {
+        self.skip_to_content();
+        if let Some(at) = marker {
+            if self.pos != at || self.s[at] != b'-' {
+                return None;
+            }
+            self.pos += 3;
+            self.rest_of_line()?;
+        }
+        if self.eof() {
+            return Some(Value::Nil);
+        }
+        let v = self.node(-1, false, keep)?;
+        self.eof().then_some(v)
+    }
+
     /// The byte at the cursor; 0 at the end (NUL itself never gets past [`prescan`]).
     fn cur(&self) -> u8 {
         self.s.get(self.pos).copied().unwrap_or(0)
@@ -259,7 +269,16 @@ impl<'a> Reader<'a> {
                 }
                 self.block_seq(c, false, keep)?
             }
-            b'[' | b'{' => self.empty_flow(keep)?,
+            b'[' | b'{' => {
+                let line = self.line_start;
+                let v = self.flow(keep)?;
+                // A flow collection that spans lines, or is a key, is left to the full reader.
+                if line != self.line_start {
+                    return None;
+                }
+                self.rest_of_line()?;
+                v
+            }
             b'|' | b'>' => {
                 let v = self.block_scalar(indent)?;
                 self.skip_to_content();
@@ -311,24 +330,160 @@ impl<'a> Reader<'a> {
         Some(v)
     }
 
-    /// `[]` or `{}` (spaces allowed inside), which must end its line.
-    fn empty_flow(&mut self, keep: Keep) -> Option<Value> {
-        let close = if self.cur() == b'[' { b']' } else { b'}' };
-        self.pos += 1;
-        self.skip_spaces();
-        if self.cur() != close {
+    /// A flow sequence or mapping, the cursor on its `[` or `{`; leaves it past the closing
+    /// bracket. Only the simple forms: one line, entries that are scalars or flow
+    /// collections, `key: value` pairs in mappings (no single-pair mappings in sequences, no
+    /// empty keys or values), an optional trailing comma, no comments.
+    fn flow(&mut self, keep: Keep) -> Option<Value> {
+        self.depth += 1;
+        if self.depth > MAX_NEST {
             return None;
         }
+        let seq = self.cur() == b'[';
+        let close = if seq { b']' } else { b'}' };
         self.pos += 1;
-        // A `:` here would make it a flow key; `rest_of_line` refuses it.
-        self.rest_of_line()?;
+        let mut items = Vec::new();
+        let mut map = BTreeMap::new();
+        self.skip_spaces();
+        if self.cur() != close {
+            loop {
+                if seq {
+                    let v = self.flow_node(keep.items())?;
+                    if keep.builds() {
+                        items.push(v);
+                    }
+                } else {
+                    let start = self.pos;
+                    let key = match self.cur() {
+                        b'\'' | b'"' => Key {
+                            text: self.quoted()?,
+                            plain: false,
+                        },
+                        _ if self.flow_plain_starts() => Key {
+                            text: Cow::Borrowed(self.flow_plain()?),
+                            plain: true,
+                        },
+                        _ => return None,
+                    };
+                    self.skip_spaces();
+                    if self.cur() != b':' || self.at(1) != b' ' || self.pos - start > MAX_KEY {
+                        return None;
+                    }
+                    self.pos += 1;
+                    self.skip_spaces();
+                    if matches!(self.cur(), b',' | b'}') {
+                        return None;
+                    }
+                    if keep.builds() {
+                        let name = key_string(key)?;
+                        let child = keep.child(&name);
+                        let v = self.flow_node(child)?;
+                        if child.builds() {
+                            if map.contains_key(&name) {
+                                return None;
+                            }
+                            map.insert(name, v);
+                        }
+                    } else {
+                        check_key(&key)?;
+                        self.flow_node(Keep::Skip)?;
+                    }
+                }
+                self.skip_spaces();
+                match self.cur() {
+                    b',' => {
+                        self.pos += 1;
+                        self.skip_spaces();
+                        if self.cur() == close {
+                            break;
+                        }
+                    }
+                    c if c == close => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.pos += 1; // the closing bracket
+        self.depth -= 1;
         Some(if !keep.builds() {
             Value::Nil
-        } else if close == b']' {
-            Value::List(SliceType::Interface, Arc::new(Vec::new()))
+        } else if seq {
+            Value::List(SliceType::Interface, Arc::new(items))
         } else {
-            Value::Map(MapType::Interface, MapRef::default())
+            Value::Map(MapType::Interface, MapRef::new(map))
         })
+    }
+
+    /// An entry of a flow collection: a scalar on this line or a nested collection.
+    fn flow_node(&mut self, keep: Keep) -> Option<Value> {
+        match self.cur() {
+            b'[' | b'{' => self.flow(keep),
+            b'\'' | b'"' => {
+                let line = self.line_start;
+                let v = self.quoted()?;
+                // After a quoted scalar, a `:` would make a pair even without a space.
+                if line != self.line_start || self.cur() == b':' {
+                    return None;
+                }
+                Some(string_value(v, keep))
+            }
+            _ if self.flow_plain_starts() => {
+                let text = self.flow_plain()?;
+                self.plain_value(Cow::Borrowed(text), keep)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a plain scalar starts at the cursor in flow context (in libyaml's
+    /// `fetch_next_token`, `?` and `:` start keys and values there, whatever follows).
+    fn flow_plain_starts(&self) -> bool {
+        match self.cur() {
+            b'-' => !blankz(self.at(1)),
+            b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%'
+            | b'@' | b'`' | b'?' | b':' | b'\'' | b'"' | b' ' | b'\n' | 0 => false,
+            _ => true,
+        }
+    }
+
+    /// libyaml's `scan_plain_scalar` in flow context, limited to one line: it ends at a flow
+    /// indicator, a `: `, a comment or the line's end, with trailing spaces left out.
+    fn flow_plain(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let mut end = self.pos;
+        loop {
+            match self.cur() {
+                b' ' => {
+                    self.skip_spaces();
+                    if matches!(
+                        self.cur(),
+                        b'#' | b'\n' | 0 | b',' | b'[' | b']' | b'{' | b'}'
+                    ) {
+                        break;
+                    }
+                }
+                b'\n' | 0 | b',' | b'[' | b']' | b'{' | b'}' => break,
+                b':' => {
+                    let next = self.at(1);
+                    if matches!(next, b',' | b'?' | b'[' | b']' | b'{' | b'}') {
+                        return None;
+                    }
+                    if blankz(next) {
+                        break;
+                    }
+                    self.pos += 1;
+                    end = self.pos;
+                }
+                _ => {
+                    self.pos += 1;
+                    end = self.pos;
+                }
+            }
+        }
+        if end == start {
+            return None;
+        }
+        Some(&self.text[start..end])
     }
 
     /// A block mapping at column `c`; the cursor is on the `:` after its first key.

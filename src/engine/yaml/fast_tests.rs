@@ -1,7 +1,9 @@
 //! Differential tests of the fast reader ([`super::fast`]) against the full one: whenever the
 //! fast reader produces a value, it must be the full reader's, for every YAML file of the
 //! repository and the conformance corpus, every document in them, mutations of those, and
-//! generated documents. Set `CHARTTEST_YAML_CASES` to run more generated cases.
+//! generated documents. Set `CHARTTEST_YAML_CASES` to run more generated cases,
+//! `CHARTTEST_YAML_MUTATIONS` for more mutations of each file's documents (and
+//! `CHARTTEST_YAML_SEED` to vary them).
 
 use std::path::{Path, PathBuf};
 
@@ -360,6 +362,16 @@ fn examples() {
         "a:\n  - b\n  -\n  - c: d\n    e: f\n",
         "key: value # comment\nother: \"q\" # c\n",
         "a: []\nb: {}\nc: [ ]\n",
+        "a: [x, 'y', \"z\", [1, {b: c}],]\n",
+        "a: [x: y]\n",
+        "a: [a:b, a :b, -x, -]\n",
+        "a: {x: 1, \"y\": [2], z: {}}\n",
+        "a: {x:1}\n",
+        "a: [x #c\n  ]\n",
+        "a: [x]: y\n",
+        "a: [x,,y]\n",
+        "a: [x:,]\n",
+        "[a, b]\n",
     ];
     for c in cases {
         check(c);
@@ -370,6 +382,8 @@ fn examples() {
         "a: |\n  x\n",
         "- a\n- b: 'c'\n",
         "a: 'b' # c\n",
+        "a: [\"x\", y]\n",
+        "a: {b: 1, c: [d]}\n",
     ] {
         assert!(check(c), "fast reader gave up on {c:?}");
     }
@@ -381,7 +395,14 @@ fn repository_and_corpus_files() {
     let mut accepted = 0;
     let mut values_docs = 0;
     let mut values_accepted = 0;
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(std::env::var("CHARTTEST_YAML_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15));
+    let mutations: usize = std::env::var("CHARTTEST_YAML_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     for path in yaml_files() {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
@@ -397,7 +418,7 @@ fn repository_and_corpus_files() {
                 values_accepted += ok as usize;
             }
             if doc.len() < 20_000 {
-                for _ in 0..3 {
+                for _ in 0..mutations {
                     check(&mutate(&mut rng, &doc));
                 }
             }
@@ -432,4 +453,27 @@ fn generated_documents() {
         accepted * 20 >= cases,
         "generator too rarely makes valid documents"
     );
+}
+
+/// Where the fast reader gives up on each document of the files named in
+/// `CHARTTEST_YAML_EXPLAIN` (colon-separated): `cargo test --lib fast_tests::explain --
+/// --ignored --nocapture`.
+#[test]
+#[ignore]
+fn explain() {
+    let paths = std::env::var("CHARTTEST_YAML_EXPLAIN").unwrap_or_default();
+    for path in paths.split(':').filter(|p| !p.is_empty()) {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for (n, doc) in documents(&text).iter().enumerate() {
+            match fast::parse_or_stop(doc, false, Keep::All) {
+                Ok(_) => eprintln!("{path} #{n}: read"),
+                Err(at) => {
+                    let line = doc[..at.min(doc.len())].matches('\n').count() + 1;
+                    let from = doc[..at.min(doc.len())].rfind('\n').map_or(0, |i| i + 1);
+                    let to = doc[from..].find('\n').map_or(doc.len(), |i| from + i);
+                    eprintln!("{path} #{n}: gave up at line {line}: {:?}", &doc[from..to]);
+                }
+            }
+        }
+    }
 }
