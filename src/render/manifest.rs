@@ -293,8 +293,8 @@ mod tests {
     #[test]
     fn split_matches_the_regex() {
         let pieces = [
-            "---", "\n", " ", "\u{a0}", "\u{2028}", "a", "kind: A", "-", "--", "----", "\t", "\r\n",
-            "é", "# c",
+            "---", "\n", " ", "\u{a0}", "\u{2028}", "a", "kind: A", "-", "--", "----", "\t",
+            "\r\n", "é", "# c",
         ];
         let sep = regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap();
         let mut seed: u64 = 0x1234_5678_9abc_def1;

@@ -15,13 +15,14 @@
 //!
 //! Outside the subset (so read by the full reader): tabs, carriage returns and other control
 //! or Unicode line-break characters anywhere; document markers other than one leading `---`;
-//! anchors, aliases, tags, directives, explicit `?` keys; flow collections over several
+//! anchors on block collections or keys, aliases as keys or in flow collections, more than
+//! [`MAX_ALIASES`] aliases; tags, directives, explicit `?` keys; flow collections over several
 //! lines or with comments, pairs or empty entries;
 //! multi-line keys; duplicate keys, `<<` merge keys, null keys; `.nan`/`.inf` values;
 //! nesting deeper than [`MAX_NEST`].
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::read::{format_float32_g, scalar_number};
@@ -30,6 +31,10 @@ use crate::engine::value::{MapRef, MapType, SliceType, Value};
 
 /// Nesting beyond this is left to the full reader, whose composer is not recursive.
 const MAX_NEST: usize = 128;
+
+/// go-yaml checks documents with more aliases than this for excessive aliasing; those are left
+/// to the full reader.
+const MAX_ALIASES: usize = 100;
 
 /// libyaml forgets a simple key once the `:` is more than 1024 characters past its start;
 /// keys longer than this (in bytes, never fewer than characters) are left to the full reader.
@@ -96,6 +101,8 @@ pub(super) fn parse_or_stop(src: &str, use_number: bool, keep: Keep) -> Result<V
         padded: matches!(text, Cow::Owned(_)),
         use_number,
         depth: 0,
+        anchors: HashMap::new(),
+        aliases: 0,
     };
     let v = r.document(marker, keep);
     v.ok_or(r.pos)
@@ -166,6 +173,9 @@ struct Reader<'a> {
     padded: bool,
     use_number: bool,
     depth: usize,
+    /// Anchored values by name, the latest definition winning.
+    anchors: HashMap<&'a str, Value>,
+    aliases: usize,
 }
 
 fn blankz(b: u8) -> bool {
@@ -305,8 +315,43 @@ impl<'a> Reader<'a> {
                     string_value(v, keep)
                 }
             }
+            b'&' => {
+                let name = self.anchor_name()?;
+                if self.cur() != b' ' {
+                    return None;
+                }
+                self.skip_spaces();
+                if matches!(self.cur(), b'#' | b'\n' | 0 | b'&' | b'*' | b'!') {
+                    return None;
+                }
+                // Only scalars and flow collections are anchored here: `inline` refuses a key
+                // (the anchor would be the key's) and block collections.
+                let v = self.node(indent, true, Keep::All)?;
+                self.anchors.insert(name, v.clone());
+                if keep.builds() {
+                    v
+                } else {
+                    Value::Nil
+                }
+            }
+            b'*' => {
+                let name = self.anchor_name()?;
+                // go-yaml decodes an alias afresh each time: collections must not be shared.
+                let v = self.anchors.get(name)?.deep_copy();
+                self.aliases += 1;
+                if self.aliases > MAX_ALIASES {
+                    return None;
+                }
+                // `rest_of_line` also refuses an alias used as a key.
+                self.rest_of_line()?;
+                if keep.builds() {
+                    v
+                } else {
+                    Value::Nil
+                }
+            }
             b'?' | b':' if blankz(self.at(1)) => return None,
-            b',' | b']' | b'}' | b'#' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' => return None,
+            b',' | b']' | b'}' | b'#' | b'!' | b'%' | b'@' | b'`' => return None,
             _ => {
                 let start = self.pos;
                 let line = self.line_start;
@@ -328,6 +373,21 @@ impl<'a> Reader<'a> {
         };
         self.depth -= 1;
         Some(v)
+    }
+
+    /// The name of an anchor or alias, the cursor on its `&` or `*`; leaves the cursor past
+    /// it. libyaml's `scan_anchor`: letters, digits, `-` and `_`, then a blank, the end or one
+    /// of ``?:,]}%@` `` (the latter are left to the full reader).
+    fn anchor_name(&mut self) -> Option<&'a str> {
+        self.pos += 1;
+        let start = self.pos;
+        while matches!(self.cur(), b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_') {
+            self.pos += 1;
+        }
+        if self.pos == start || !blankz(self.cur()) {
+            return None;
+        }
+        Some(&self.text[start..self.pos])
     }
 
     /// A flow sequence or mapping, the cursor on its `[` or `{`; leaves it past the closing

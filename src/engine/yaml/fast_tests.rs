@@ -310,6 +310,202 @@ fn generate(rng: &mut Rng) -> String {
     s
 }
 
+const KEYS: &[&str] = &[
+    "a", "name", "x y", "'q k'", "\"d k\"", "1", "true", "1.5", "k-8", "a.b/c", "é", "-k", ":k",
+    "k:v", "~", "<<", "? k", "k #c", "&a k", "*a", "[k]", "''", "\"\"",
+];
+
+const SCALARS: &[&str] = &[
+    "v",
+    "1",
+    "-1.5e3",
+    "0o17",
+    "yes",
+    "~",
+    "",
+    "x y  z",
+    "a: b",
+    "a:b",
+    "a #c",
+    "a#b",
+    "'s'",
+    "'it''s'",
+    "\"e\\n\\t\\u00e9\\x41\"",
+    "\"\\/\\ \\_\"",
+    "[]",
+    "{}",
+    "[a, 'b']",
+    "{a: 1, b: [c]}",
+    "&a v",
+    "*a",
+    "!t v",
+    "- v",
+    "? v",
+    ": v",
+    "|",
+    ">-",
+    "日本",
+    ".inf",
+    "2001-12-14t21:59:43.10-05:00",
+    "0x_1F",
+    "+12",
+    "1_0",
+    "null",
+    "\"unterminated",
+    "'x",
+];
+
+/// A random document shaped like real values files and manifests: nested block mappings and
+/// sequences (indentless ones too), inline and next-line values, multi-line plain and quoted
+/// scalars, block scalars with blank and more-indented lines, flow collections, comments.
+fn generate_tree(rng: &mut Rng) -> String {
+    let mut out = String::new();
+    if rng.below(10) == 0 {
+        out.push_str("---\n");
+    }
+    tree_node(rng, &mut out, 0, 0, true);
+    if rng.below(4) == 0 {
+        out.pop();
+    }
+    out
+}
+
+fn pad(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn tree_scalar(rng: &mut Rng, out: &mut String, indent: usize) {
+    match rng.below(12) {
+        0 => {
+            // A plain scalar over several lines, with its continuation indented anywhere.
+            out.push_str(rng.pick(SCALARS));
+            for _ in 0..1 + rng.below(2) {
+                out.push('\n');
+                if rng.below(3) == 0 {
+                    out.push('\n');
+                }
+                pad(out, indent + rng.below(3));
+                out.push_str(rng.pick(&["more", "x: y", "# c", "- z", "w  ", "'q'"]));
+            }
+            out.push('\n');
+        }
+        1 => {
+            let q = if rng.below(2) == 0 { '\'' } else { '"' };
+            out.push(q);
+            out.push_str(rng.pick(&["a", "b c", "", "x\\", "it''s"]));
+            for _ in 0..rng.below(3) {
+                out.push_str(rng.pick(&["\n", "\n\n", " \n", "\\\n"]));
+                pad(out, rng.below(indent + 3));
+                out.push_str(rng.pick(&["d", " e", "f  ", "---", "#g"]));
+            }
+            out.push(q);
+            out.push_str(rng.pick(&["\n", " # c\n", " x\n", "\n"]));
+        }
+        2 | 3 => {
+            out.push_str(rng.pick(&["|", ">", "|-", "|+", ">-", ">+", "|1", "|2-", ">1+"]));
+            out.push_str(rng.pick(&["\n", " # c\n", "\n", " x\n"]));
+            let base = indent + 1 + rng.below(3);
+            for _ in 0..rng.below(5) {
+                match rng.below(6) {
+                    0 => out.push('\n'),
+                    1 => {
+                        pad(out, base + 1 + rng.below(3));
+                        out.push_str("deeper\n");
+                    }
+                    2 => {
+                        pad(out, base + rng.below(3));
+                        out.push('\n');
+                    }
+                    _ => {
+                        pad(out, base);
+                        out.push_str(rng.pick(&["line", "two words", "x: y", "# not a comment"]));
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        _ => {
+            out.push_str(rng.pick(SCALARS));
+            out.push_str(rng.pick(&["\n", "\n", " # c\n", "  \n"]));
+        }
+    }
+}
+
+/// A node at column `indent`, the line's indentation already written when `fresh` is false.
+fn tree_node(rng: &mut Rng, out: &mut String, indent: usize, depth: usize, fresh: bool) {
+    let kind = if depth > 3 { 2 } else { rng.below(3) };
+    let step = 1 + rng.below(3);
+    match kind {
+        0 => {
+            for n in 0..1 + rng.below(4) {
+                if fresh || n > 0 {
+                    if rng.below(6) == 0 {
+                        out.push_str(rng.pick(&["\n", "# c\n", "   # c\n"]));
+                    }
+                    pad(out, indent + usize::from(rng.below(25) == 0));
+                }
+                out.push_str(rng.pick(KEYS));
+                match rng.below(5) {
+                    0 | 1 => {
+                        out.push_str(": ");
+                        tree_scalar(rng, out, indent);
+                    }
+                    2 => {
+                        out.push_str(rng.pick(&[":\n", ": # c\n", ":\n\n"]));
+                        let child = if rng.below(4) == 0 {
+                            indent
+                        } else {
+                            indent + step
+                        };
+                        tree_node(rng, out, child, depth + 1, true);
+                    }
+                    3 => out.push_str(":\n"),
+                    _ => {
+                        out.push_str(":\n");
+                        pad(out, indent + step);
+                        tree_scalar(rng, out, indent + step);
+                    }
+                }
+            }
+        }
+        1 => {
+            for n in 0..1 + rng.below(4) {
+                if fresh || n > 0 {
+                    pad(out, indent);
+                }
+                out.push('-');
+                match rng.below(5) {
+                    0 => {
+                        out.push(' ');
+                        tree_scalar(rng, out, indent);
+                    }
+                    1 => {
+                        out.push(' ');
+                        tree_node(rng, out, indent + 2, depth + 1, false);
+                    }
+                    2 => {
+                        out.push('\n');
+                        tree_node(rng, out, indent + step, depth + 1, true);
+                    }
+                    3 => out.push('\n'),
+                    _ => {
+                        out.push_str("   ");
+                        tree_node(rng, out, indent + 4, depth + 1, false);
+                    }
+                }
+            }
+        }
+        _ => {
+            if fresh {
+                pad(out, indent);
+            }
+            tree_scalar(rng, out, indent);
+        }
+    }
+}
+
 /// `text` with a few random edits: characters inserted, deleted or replaced.
 fn mutate(rng: &mut Rng, text: &str) -> String {
     let mut chars: Vec<char> = text.chars().collect();
@@ -372,6 +568,16 @@ fn examples() {
         "a: [x,,y]\n",
         "a: [x:,]\n",
         "[a, b]\n",
+        "a: &x 1\nb: *x\n",
+        "a: &x [1, {c: d}]\nb: *x\nc: *x\n",
+        "a: *x\n",
+        "a: &x\n  b: 1\nc: *x\n",
+        "&a k: v\n",
+        "a: &x 1\n*x : 2\n",
+        "a: &x 1\nb: [*x]\n",
+        "a: &x 1\na2: &x 2\nb: *x\n",
+        "- &x 'q'\n- *x\n- *x#c\n",
+        "a: &x |\n  t\nb: *x",
     ];
     for c in cases {
         check(c);
@@ -384,6 +590,7 @@ fn examples() {
         "a: 'b' # c\n",
         "a: [\"x\", y]\n",
         "a: {b: 1, c: [d]}\n",
+        "a: &x 1\nb: *x # c\n",
     ] {
         assert!(check(c), "fast reader gave up on {c:?}");
     }
@@ -443,15 +650,23 @@ fn generated_documents() {
         .unwrap_or(20_000);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut accepted = 0;
+    let mut shaped = 0;
     for _ in 0..cases {
         let doc = generate(&mut rng);
         accepted += check(&doc) as usize;
         check(&mutate(&mut rng, &doc));
+        let doc = generate_tree(&mut rng);
+        shaped += check(&doc) as usize;
+        check(&mutate(&mut rng, &doc));
     }
-    eprintln!("fast reader: {accepted}/{cases} generated documents");
+    eprintln!("fast reader: {accepted}/{cases} generated lines, {shaped}/{cases} generated trees");
     assert!(
         accepted * 20 >= cases,
         "generator too rarely makes valid documents"
+    );
+    assert!(
+        shaped * 5 >= cases,
+        "tree generator too rarely makes valid documents"
     );
 }
 
@@ -476,4 +691,46 @@ fn explain() {
             }
         }
     }
+}
+
+#[test]
+fn rendered_manifests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut charts = vec![root.join("charts/posthog")];
+    if let Ok(rd) = std::fs::read_dir(root.join("../shared/conformance/charts")) {
+        charts.extend(rd.flatten().map(|e| e.path()));
+    }
+    charts.sort();
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    let (mut docs, mut accepted) = (0, 0);
+    for chart in charts {
+        let args = crate::cli::template::TemplateArgs::for_chart(chart.display().to_string());
+        let Ok(rendered) = crate::cli::template::render_files(&args) else {
+            continue;
+        };
+        for (path, text) in &rendered.files {
+            if path.ends_with("NOTES.txt") {
+                continue;
+            }
+            for doc in crate::render::split_manifests(text) {
+                docs += 1;
+                let ok = check(&doc);
+                accepted += ok as usize;
+                if !ok && std::env::var_os("CHARTTEST_YAML_EXPLAIN").is_some() {
+                    if let Err(at) = fast::parse_or_stop(&doc, false, Keep::All) {
+                        let from = doc[..at.min(doc.len())].rfind('\n').map_or(0, |i| i + 1);
+                        let to = doc[from..].find('\n').map_or(doc.len(), |i| from + i);
+                        eprintln!("gave up at {:?}", &doc[from..to]);
+                    }
+                }
+                check(&mutate(&mut rng, &doc));
+            }
+        }
+    }
+    eprintln!("fast reader: {accepted}/{docs} rendered documents");
+    assert!(docs > 100, "too few rendered documents: {docs}");
+    assert!(
+        accepted * 20 >= docs * 19,
+        "fast reader took only {accepted} of {docs} rendered documents"
+    );
 }
