@@ -122,7 +122,22 @@ fn prescan(s: &[u8]) -> Result<Option<usize>, usize> {
         marker = Some(0);
     }
     while i < s.len() {
-        let b = s[i];
+        // Eight bytes at a time while they are all printable ASCII (the bulk of any file):
+        // a byte below 0x20 borrows into its high bit in `w - 0x20…`, one from 0x7f up has it
+        // set in `w + 0x01…` or in `w`.
+        while let Some(chunk) = s.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            let low = w.wrapping_sub(0x2020_2020_2020_2020) & !w & HIGH;
+            let high = (w.wrapping_add(0x0101_0101_0101_0101) | w) & HIGH;
+            if low | high != 0 {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = s.get(i) else {
+            break;
+        };
         if (0x20..0x7f).contains(&b) {
             i += 1;
             continue;

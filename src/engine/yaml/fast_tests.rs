@@ -734,3 +734,35 @@ fn rendered_manifests() {
         "fast reader took only {accepted} of {docs} rendered documents"
     );
 }
+
+#[test]
+fn prescan_sees_every_excluded_byte() {
+    // Every byte value at every offset of an 8-byte chunk, after an accepted prefix.
+    for b in 0u8..=255 {
+        for at in 0..17 {
+            let mut bytes = b"k: vvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n".to_vec();
+            bytes[3 + at] = b;
+            let Ok(src) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            let refused = fast::parse_or_stop(src, false, Keep::All).is_err();
+            let printable = (0x20..0x7f).contains(&b) || b == b'\n';
+            if !printable {
+                assert!(refused, "byte {b:#x} at {at} got through");
+            }
+            check(src);
+        }
+    }
+    for ch in [
+        '\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\u{7eff}', '\u{fffe}', '\u{9f}',
+    ] {
+        for pad in 0..9 {
+            let src = format!("k: {}{ch}x\n", "v".repeat(pad));
+            assert!(
+                fast::parse_or_stop(&src, false, Keep::All).is_err(),
+                "{src:?}"
+            );
+        }
+    }
+    assert!(fast::parse_or_stop("k: é日本\n", false, Keep::All).is_ok());
+}
