@@ -109,8 +109,8 @@ pub fn split_manifests(big: &str) -> Vec<String> {
     };
     // `from`: where the current document starts (the end of the last separator).
     let mut from = 0;
-    if text.starts_with("---") {
-        from = 3 + white_len(&text[3..]);
+    if let Some(rest) = text.strip_prefix("---") {
+        from = 3 + white_len(rest);
     }
     while let Some(found) = text[from..].find("\n---") {
         let nl = from + found;

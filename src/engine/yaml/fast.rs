@@ -728,6 +728,13 @@ impl<'a> Reader<'a> {
         Some(Value::Nil)
     }
 
+    /// Where a plain scalar's run of characters stops in block context: a blank, a line
+    /// break, the end, or a `:` followed by one of those.
+    fn plain_ends(&self) -> bool {
+        let b = self.cur();
+        blankz(b) || (b == b':' && blankz(self.at(1)))
+    }
+
     /// libyaml's `scan_plain_scalar` in block context. Leaves the cursor where libyaml's
     /// scanner stops: on a `: `, a comment, or past the line breaks and indentation that
     /// ended the scalar.
@@ -745,8 +752,7 @@ impl<'a> Reader<'a> {
             }
             let mut first = true;
             loop {
-                let b = self.cur();
-                if blankz(b) || (b == b':' && blankz(self.at(1))) {
+                if self.plain_ends() {
                     break;
                 }
                 if first {
@@ -765,7 +771,7 @@ impl<'a> Reader<'a> {
                     }
                 }
                 let seg = self.pos;
-                while !blankz(self.cur()) && !(self.cur() == b':' && blankz(self.at(1))) {
+                while !self.plain_ends() {
                     self.pos += 1;
                 }
                 if let Some(s) = owned.as_mut() {
@@ -840,9 +846,9 @@ impl<'a> Reader<'a> {
                     self.pos += 1 + len;
                 } else {
                     let seg = self.pos;
-                    while !blankz(self.cur())
+                    while !matches!(self.cur(), b' ' | b'\n' | 0)
                         && self.cur() != quote
-                        && !(!single && self.cur() == b'\\')
+                        && (single || self.cur() != b'\\')
                     {
                         self.pos += 1;
                     }
