@@ -16,10 +16,10 @@
 //! Outside the subset (so read by the full reader): tabs, carriage returns and other control
 //! or Unicode line-break characters anywhere; document markers other than one leading `---`;
 //! anchors on block collections or keys, aliases as keys or in flow collections, more than
-//! [`MAX_ALIASES`] aliases; tags, directives, explicit `?` keys; flow collections over several
-//! lines or with comments, pairs or empty entries;
-//! multi-line keys; duplicate keys, `<<` merge keys, null keys; `.nan`/`.inf` values;
-//! nesting deeper than [`MAX_NEST`].
+//! [`MAX_ALIASES`] nodes decoded through aliases; tags, directives, explicit `?` keys; flow
+//! collections over several lines or with comments, pairs or empty entries; multi-line keys;
+//! duplicate keys, `<<` merge keys, null keys; `.nan`/`.inf` values; nesting deeper than
+//! [`MAX_NEST`].
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -32,8 +32,8 @@ use crate::engine::value::{MapRef, MapType, SliceType, Value};
 /// Nesting beyond this is left to the full reader, whose composer is not recursive.
 const MAX_NEST: usize = 128;
 
-/// go-yaml checks documents with more aliases than this for excessive aliasing; those are left
-/// to the full reader.
+/// go-yaml checks a document for excessive aliasing once it has decoded more nodes than this
+/// through aliases; such documents are left to the full reader.
 const MAX_ALIASES: usize = 100;
 
 /// libyaml forgets a simple key once the `:` is more than 1024 characters past its start;
@@ -188,8 +188,10 @@ struct Reader<'a> {
     padded: bool,
     use_number: bool,
     depth: usize,
-    /// Anchored values by name, the latest definition winning.
-    anchors: HashMap<&'a str, Value>,
+    /// Anchored values by name, the latest definition winning, with what decoding one costs
+    /// (see [`decodes`]).
+    anchors: HashMap<&'a str, (Value, usize)>,
+    /// The nodes go-yaml decodes through aliases so far.
     aliases: usize,
 }
 
@@ -342,7 +344,7 @@ impl<'a> Reader<'a> {
                 // Only scalars and flow collections are anchored here: `inline` refuses a key
                 // (the anchor would be the key's) and block collections.
                 let v = self.node(indent, true, Keep::All)?;
-                self.anchors.insert(name, v.clone());
+                self.anchors.insert(name, (v.clone(), decodes(&v)));
                 if keep.builds() {
                     v
                 } else {
@@ -352,8 +354,9 @@ impl<'a> Reader<'a> {
             b'*' => {
                 let name = self.anchor_name()?;
                 // go-yaml decodes an alias afresh each time: collections must not be shared.
-                let v = self.anchors.get(name)?.deep_copy();
-                self.aliases += 1;
+                let (v, weight) = self.anchors.get(name)?;
+                let v = v.deep_copy();
+                self.aliases += weight;
                 if self.aliases > MAX_ALIASES {
                     return None;
                 }
@@ -1036,6 +1039,22 @@ impl<'a> Reader<'a> {
             Resolved::Str | Resolved::Timestamp => Value::String(Arc::from(&*text)),
             r => scalar_number(r, self.use_number)?,
         })
+    }
+}
+
+/// How many nodes go-yaml decodes for `v` (each key counts), an upper bound on what one
+/// alias to it adds to go-yaml's alias count.
+fn decodes(v: &Value) -> usize {
+    match v {
+        Value::List(_, items) => 1 + items.iter().map(decodes).sum::<usize>(),
+        Value::Map(_, m) => {
+            1 + m
+                .entries()
+                .iter()
+                .map(|(_, v)| 1 + decodes(v))
+                .sum::<usize>()
+        }
+        _ => 1,
     }
 }
 

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::fast::{self, Keep};
+use super::parse_full;
 use super::read;
 use crate::engine::jsonnum::JsonNumber;
 use crate::engine::value::Value;
@@ -582,6 +583,17 @@ fn examples() {
     for c in cases {
         check(c);
     }
+    // go-yaml's excessive-aliasing check counts every node decoded through an alias.
+    let big: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
+    let mut doc = format!("- &x [{}]\n", big.join(", "));
+    for _ in 0..100 {
+        doc.push_str("- *x\n");
+    }
+    assert!(!check(&doc));
+    assert_eq!(
+        parse_full(&doc).map(|_| ()).map_err(|e| e.to_string()),
+        Err("error converting YAML to JSON: yaml: document contains excessive aliasing".into())
+    );
     // What the fast reader must take on, or it is no faster.
     for c in [
         "a: 1\nb:\n  c: x\n",
