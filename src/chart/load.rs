@@ -354,14 +354,18 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, ChartError> {
 /// Parses a values file the way helm's `LoadValues` does: documents separated by `---` lines
 /// are each parsed and merged, later ones winning.
 pub fn load_values(text: &str) -> Result<MapRef, String> {
-    let base = MapRef::default();
+    // The first document's map is fresh and unshared: it becomes the base as it is.
+    let mut base: Option<MapRef> = None;
     for doc in split_documents(text)? {
-        let v = parse_yaml(&doc).map_err(|e| {
+        let v = parse_yaml(doc).map_err(|e| {
             format!("cannot unmarshal yaml document: error converting YAML to JSON: {e}")
         })?;
         match v {
             Value::Nil => {}
-            Value::Map(_, m) => super::values::merge_maps(&base, &m),
+            Value::Map(_, m) => match &base {
+                None => base = Some(m),
+                Some(b) => super::values::merge_maps(b, &m),
+            },
             other => {
                 let kind = match other {
                     Value::List(..) => "array",
@@ -375,15 +379,17 @@ pub fn load_values(text: &str) -> Result<MapRef, String> {
             }
         }
     }
-    Ok(base)
+    Ok(base.unwrap_or_default())
 }
 
 /// k8s.io's YAMLReader: a line starting with `---` ends a document; anything but a comment
-/// after the dashes is an error.
-fn split_documents(text: &str) -> Result<Vec<String>, String> {
+/// after the dashes is an error. Documents are the text between separator lines, borrowed.
+fn split_documents(text: &str) -> Result<Vec<&str>, String> {
     let mut docs = Vec::new();
-    let mut cur = String::new();
+    let mut start = 0;
+    let mut at = 0;
     for line in text.split_inclusive('\n') {
+        let next = at + line.len();
         if let Some(rest) = line.strip_prefix("---") {
             let t = rest.trim();
             if !t.is_empty() && !t.starts_with('#') {
@@ -391,21 +397,22 @@ fn split_documents(text: &str) -> Result<Vec<String>, String> {
                     "error reading yaml document: invalid Yaml document separator: {t}"
                 ));
             }
-            if !cur.is_empty() {
-                docs.push(std::mem::take(&mut cur));
+            if at > start {
+                docs.push(&text[start..at]);
             }
-            continue;
+            start = next;
         }
-        cur.push_str(line);
+        at = next;
     }
-    if !cur.is_empty() {
-        docs.push(cur);
+    if at > start {
+        docs.push(&text[start..at]);
     }
     Ok(docs)
 }
 
-fn text(f: &ChartFile) -> String {
-    String::from_utf8_lossy(&f.data).into_owned()
+/// A file's text, borrowed when it is valid UTF-8 (as it nearly always is).
+fn text(f: &ChartFile) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&f.data)
 }
 
 /// Builds a chart from its files (helm's `LoadFiles`), subcharts included.
@@ -446,10 +453,11 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, ChartError> {
                 }
             }
             "values.yaml" => {
-                let m = load_values(&text(&f))
+                let t = text(&f);
+                let m = load_values(&t)
                     .map_err(|e| ChartError(format!("cannot load values.yaml: {e}")))?;
                 c.values = Value::Map(MapType::Interface, m);
-                c.values_text = Some(Arc::from(text(&f)));
+                c.values_text = Some(Arc::from(&*t));
             }
             "values.schema.json" => c.schema = Some(f.data.clone()),
             "requirements.yaml" => {

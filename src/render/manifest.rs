@@ -3,9 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
-use std::sync::OnceLock;
-
 use crate::engine::value::Value;
 
 /// A rendered document, with the head fields helm reads.
@@ -96,18 +93,46 @@ const HOOK_EVENTS: &[&str] = &[
     "test-success",
 ];
 
-fn separator() -> &'static Regex {
-    static SEP: OnceLock<Regex> = OnceLock::new();
-    SEP.get_or_init(|| Regex::new(r"(?:^|\s*\n)---\s*").expect("valid regex"))
+/// helm's `SplitManifests`: the documents of a rendered file, trimmed, empty ones dropped.
+///
+/// helm splits on the regex `(?:^|\s*\n)---\s*` (`\s` taken as Unicode white space, as this
+/// crate always has); this is that split by hand, compiling no regex: a separator is `---` at
+/// the start of the text, or a line break followed by `---`, together with the white space run
+/// around it.
+pub fn split_manifests(big: &str) -> Vec<String> {
+    let text = big.trim();
+    let mut out = Vec::new();
+    let mut push = |doc: &str| {
+        if !doc.is_empty() {
+            out.push(doc.trim().to_string());
+        }
+    };
+    // `from`: where the current document starts (the end of the last separator).
+    let mut from = 0;
+    if let Some(rest) = text.strip_prefix("---") {
+        from = 3 + white_len(rest);
+    }
+    while let Some(found) = text[from..].find("\n---") {
+        let nl = from + found;
+        // The separator takes the white space before its line break (leftmost match).
+        let start = from
+            + text[from..nl]
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| c.is_whitespace())
+                .last()
+                .map_or(nl - from, |(i, _)| i);
+        push(&text[from..start]);
+        let after = nl + 4;
+        from = after + white_len(&text[after..]);
+    }
+    push(&text[from..]);
+    out
 }
 
-/// helm's `SplitManifests`: the documents of a rendered file, trimmed, empty ones dropped.
-pub fn split_manifests(big: &str) -> Vec<String> {
-    separator()
-        .split(big.trim())
-        .filter(|d| !d.is_empty())
-        .map(|d| d.trim().to_string())
-        .collect()
+/// The byte length of the white space that starts `s`.
+fn white_len(s: &str) -> usize {
+    s.find(|c: char| !c.is_whitespace()).unwrap_or(s.len())
 }
 
 /// A string field of a document head. sigs.k8s.io/yaml turns scalars into strings when the
@@ -128,8 +153,10 @@ fn parse_head(
     path: &str,
     doc: &str,
 ) -> Result<(String, String, String, BTreeMap<String, String>), String> {
-    let v =
-        crate::engine::yaml::parse(doc).map_err(|e| format!("YAML parse error on {path}: {e}"))?;
+    // Only the head is built; the rest of the document is still read, so it fails as helm's
+    // full unmarshal does.
+    let v = crate::engine::yaml::parse_head(doc)
+        .map_err(|e| format!("YAML parse error on {path}: {e}"))?;
     let m = match &v {
         Value::Map(_, m) => m.clone(),
         Value::Nil | Value::Missing => return Ok(Default::default()),
@@ -253,5 +280,36 @@ mod tests {
         // "---\n\n---\n<doc>": the separator consumes the blank line and the next "---"
         // keeps its literal text, as helm's regex does.
         assert_eq!(split_manifests("---\n\n---\nkind: A"), vec!["---\nkind: A"]);
+    }
+
+    /// helm's regex split, as this crate did it before the hand-written one.
+    fn regex_split(sep: &regex::Regex, big: &str) -> Vec<String> {
+        sep.split(big.trim())
+            .filter(|d| !d.is_empty())
+            .map(|d| d.trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn split_matches_the_regex() {
+        let pieces = [
+            "---", "\n", " ", "\u{a0}", "\u{2028}", "a", "kind: A", "-", "--", "----", "\t",
+            "\r\n", "é", "# c",
+        ];
+        let sep = regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap();
+        let mut seed: u64 = 0x1234_5678_9abc_def1;
+        for _ in 0..20_000 {
+            let mut doc = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut n = seed;
+            for _ in 0..(n % 12) {
+                n /= 7;
+                doc.push_str(pieces[(n % pieces.len() as u64) as usize]);
+                n = n.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17);
+            }
+            assert_eq!(split_manifests(&doc), regex_split(&sep, &doc), "{doc:?}");
+        }
     }
 }

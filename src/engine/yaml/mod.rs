@@ -7,6 +7,7 @@
 //! non-string keys become strings.
 
 mod emit;
+mod fast;
 mod read;
 mod resolve;
 
@@ -66,13 +67,43 @@ impl std::error::Error for YamlError {}
 /// Parses the first document of `src` as sigs.k8s.io/yaml's `Unmarshal` into `interface{}`
 /// does. An empty document is [`Value::Nil`]; later documents are ignored, unread.
 pub fn parse(src: &str) -> Result<Value, YamlError> {
+    if let Some(v) = fast::parse(src, false, fast::Keep::All) {
+        return Ok(v);
+    }
+    parse_full(src)
+}
+
+/// [`parse`] by the full reader alone (libyaml-safer's events, a node tree, go-yaml's
+/// decoding): the reference the fast reader is tested against.
+pub fn parse_full(src: &str) -> Result<Value, YamlError> {
     let node = read::parse_first_node(src)?;
     read::node_to_value(node.as_ref())
+}
+
+/// What helm's `SortManifests` reads of a document (its `util.SimpleHead`): [`parse`]'s
+/// result with, in a top-level mapping, only `kind`, `apiVersion` and `metadata`, and of
+/// `metadata` only `name` and `annotations`; a top-level sequence may come back empty. The
+/// whole document is still read, so it fails exactly when [`parse`] fails.
+pub fn parse_head(src: &str) -> Result<Value, YamlError> {
+    const META: fast::Keep =
+        fast::Keep::Only(&[("name", fast::Keep::All), ("annotations", fast::Keep::All)]);
+    const HEAD: fast::Keep = fast::Keep::Only(&[
+        ("kind", fast::Keep::All),
+        ("apiVersion", fast::Keep::All),
+        ("metadata", META),
+    ]);
+    if let Some(v) = fast::parse(src, false, HEAD) {
+        return Ok(v);
+    }
+    parse_full(src)
 }
 
 /// [`parse`] with `encoding/json`'s `UseNumber`: numbers become `json.Number`, as helm 3's
 /// chart loader reads `values.yaml`.
 pub fn parse_use_number(src: &str) -> Result<Value, YamlError> {
+    if let Some(v) = fast::parse(src, true, fast::Keep::All) {
+        return Ok(v);
+    }
     let node = read::parse_first_node(src)?;
     read::node_to_value_with(node.as_ref(), true)
 }
@@ -93,3 +124,6 @@ pub fn parse_nodes(src: &str) -> Result<Vec<Node>, YamlError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fast_tests;

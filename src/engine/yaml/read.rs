@@ -725,7 +725,7 @@ fn set_key(map: &mut Vec<(GoVal, GoVal)>, key: GoVal, val: GoVal) {
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)`, as sigs.k8s.io/yaml names float keys.
-fn format_float32_g(f: f64) -> String {
+pub(super) fn format_float32_g(f: f64) -> String {
     let f32v = f as f32;
     if f32v.is_nan() {
         return ".nan".into();
@@ -848,6 +848,20 @@ fn to_json_value(v: GoVal, use_number: bool, err: &mut Option<String>) -> Value 
             Value::Map(MapType::Interface, MapRef::new(map))
         }
     }
+}
+
+/// A resolved plain number as sigs.k8s.io/yaml converts it (`json.Number` with
+/// `use_number`); `None` for what has no JSON form (NaN, infinities) and for non-numbers.
+pub(super) fn scalar_number(r: Resolved, use_number: bool) -> Option<Value> {
+    let go = match r {
+        Resolved::Int(i) => GoVal::Int(i),
+        Resolved::Uint(u) => GoVal::Uint(u),
+        Resolved::Float(f) => GoVal::Float(f),
+        _ => return None,
+    };
+    let mut err = None;
+    let v = to_json_value(go, use_number, &mut err);
+    err.is_none().then_some(v)
 }
 
 /// Decodes a composed document into helm's value types.

@@ -1,0 +1,82 @@
+//! The fast YAML reader against the full one: for any input, `yaml::parse` (fast reader, full
+//! reader when it gives up) must give exactly what `yaml::parse_full` gives, value or error,
+//! and `yaml::parse_head` must fail exactly when they do and agree on the head fields.
+#![no_main]
+
+use charttest::engine::jsonnum::JsonNumber;
+use charttest::engine::yaml;
+use charttest::engine::Value;
+use libfuzzer_sys::fuzz_target;
+
+fn canon(v: &Value, out: &mut String) {
+    match v {
+        Value::Float(f) => out.push_str(&format!("f{:x}", f.to_bits())),
+        Value::String(s) => out.push_str(&format!("{s:?}")),
+        Value::List(t, items) => {
+            out.push_str(&format!("{t:?}["));
+            for i in items.iter() {
+                canon(i, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Map(t, m) => {
+            out.push_str(&format!("{t:?}{{"));
+            for (k, v) in m.entries() {
+                out.push_str(&format!("{k:?}:"));
+                canon(&v, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => match JsonNumber::text_of(other) {
+            Some(t) => out.push_str(&format!("n{t}")),
+            None => out.push_str(&format!("{other:?}")),
+        },
+    }
+}
+
+fn show(r: &Result<Value, yaml::YamlError>) -> String {
+    match r {
+        Ok(v) => {
+            let mut s = String::new();
+            canon(v, &mut s);
+            s
+        }
+        Err(e) => format!("error {e}"),
+    }
+}
+
+fn field(m: &Value, key: &str) -> String {
+    match m {
+        Value::Map(_, m) => show(&Ok(m.get(key).unwrap_or(Value::Missing))),
+        _ => String::new(),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let full = yaml::parse_full(src);
+    assert_eq!(show(&yaml::parse(src)), show(&full), "parse differs for {src:?}");
+    let head = yaml::parse_head(src);
+    match (&head, &full) {
+        (Ok(h @ Value::Map(..)), Ok(f @ Value::Map(..))) => {
+            for key in ["kind", "apiVersion"] {
+                assert_eq!(field(h, key), field(f, key), "{key} differs for {src:?}");
+            }
+            let (hm, fm) = (
+                h.as_map().and_then(|m| m.get("metadata")).unwrap_or(Value::Missing),
+                f.as_map().and_then(|m| m.get("metadata")).unwrap_or(Value::Missing),
+            );
+            if matches!(fm, Value::Map(..)) {
+                for key in ["name", "annotations"] {
+                    assert_eq!(field(&hm, key), field(&fm, key), "metadata.{key} differs for {src:?}");
+                }
+            }
+        }
+        (Ok(Value::List(..)), Ok(Value::List(..))) => {}
+        (h, f) => assert_eq!(show(h), show(f), "head differs for {src:?}"),
+    }
+});
