@@ -11,6 +11,11 @@ pub const HELM_IGNORE: &str = ".helmignore";
 #[derive(Clone, Debug)]
 struct Pattern {
     rule: String,
+    /// The rule as characters, for matching; `None` when it fails Go's pattern syntax (such a
+    /// rule matches nothing).
+    chars: Option<Vec<char>>,
+    /// No metacharacters: matching is string equality.
+    literal: bool,
     negate: bool,
     must_dir: bool,
     kind: MatchKind,
@@ -82,6 +87,8 @@ impl Rules {
         };
         self.patterns.push(Pattern {
             rule: rest.to_string(),
+            chars: validate(rest).ok().map(|()| rest.chars().collect()),
+            literal: !rest.contains(['*', '?', '[', '\\']),
             negate,
             must_dir,
             kind,
@@ -94,12 +101,25 @@ impl Rules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        // Every file of a chart meets every rule: the subject's characters are collected once
+        // per path, not once per rule.
+        let base = path.rsplit('/').next().unwrap_or(path);
+        let (mut path_chars, mut base_chars): (Option<Vec<char>>, Option<Vec<char>>) = (None, None);
         for p in &self.patterns {
-            let subject = match p.kind {
-                MatchKind::Rooted | MatchKind::Path => path,
-                MatchKind::Base => path.rsplit('/').next().unwrap_or(path),
+            let (subject, chars) = match p.kind {
+                MatchKind::Rooted | MatchKind::Path => (path, &mut path_chars),
+                MatchKind::Base => (base, &mut base_chars),
             };
-            let matched = go_match(&p.rule, subject).unwrap_or(false);
+            let matched = if p.literal {
+                p.rule == subject
+            } else {
+                match &p.chars {
+                    Some(pc) => {
+                        match_here(pc, chars.get_or_insert_with(|| subject.chars().collect()))
+                    }
+                    None => false,
+                }
+            };
             if p.negate {
                 if p.must_dir && !is_dir {
                     return true;
