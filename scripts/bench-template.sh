@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders the corpus's prometheus and kafka charts with posthog-charttest (release build) and
 # with helm, side by side in one run, as whole processes. Prints the median wall time and the
-# largest resident set size of N runs each (default 5), and the ratios.
+# largest resident set size of N runs each (default 5), and the ratios. Run it on a quiet
+# machine: other work on the cores slows helm (which uses every core) far more than us.
 #
 # Usage: scripts/bench-template.sh [RUNS] [HELM]
 set -euo pipefail
@@ -11,20 +12,29 @@ helm="${2:-.tools/helm-4.1.4/helm}"
 corpus="../shared/conformance/charts"
 [ -d "$corpus" ] || { echo "bench-template: $corpus is missing (the shared corpus must sit beside the checkout)" >&2; exit 1; }
 [ -x "$helm" ] || bash scripts/install-tools.sh
-[ -x /usr/bin/time ] || { echo "bench-template: needs GNU time (apt-get install time)" >&2; exit 1; }
+command -v python3 > /dev/null || { echo "bench-template: needs python3" >&2; exit 1; }
 cargo build --release --quiet
 ours=target/release/posthog-charttest
 
 measure() { # command... -> "median_seconds max_kb"
-  local tmp; tmp="$(mktemp)"
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -a -o "$tmp" "$@" > /dev/null 2>&1
-  done
-  local med max
-  med=$(awk '{print $1}' "$tmp" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  max=$(awk '{print $2}' "$tmp" | sort -n | tail -1)
-  rm -f "$tmp"
-  echo "$med $max"
+  # Each run is spawned directly and reaped with wait4: wall time from the monotonic clock
+  # around spawn and reap, peak memory from the child's rusage. (GNU time rounds to 10 ms, too
+  # coarse here, and timing from a shell adds its own fork and clock reading to every run.)
+  python3 - "$runs" "$@" <<'PY'
+import os, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+devnull = os.open(os.devnull, os.O_WRONLY)
+fa = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
+times, peak = [], 0
+for _ in range(runs):
+    t0 = time.perf_counter()
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=fa)
+    _, _, ru = os.wait4(pid, 0)
+    times.append(time.perf_counter() - t0)
+    peak = max(peak, ru.ru_maxrss)
+times.sort()
+print(f"{times[(len(times) - 1) // 2]:.4f} {peak}")
+PY
 }
 
 printf '%-12s %-22s %-22s %s\n' chart helm posthog-charttest "time ratio, memory ratio"
