@@ -265,6 +265,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Whether the scalar just read (it began at `start`, on the line starting at `line`) is a
+    /// block mapping key: `:` and a blank follow it. `None` gives up on a key the subset does
+    /// not read: inside an anchored or flow node (`inline`), spanning lines, or longer than
+    /// libyaml's simple-key limit.
+    fn is_key(&self, start: usize, line: usize, inline: bool) -> Option<bool> {
+        if !(self.cur() == b':' && blankz(self.at(1))) {
+            return Some(false);
+        }
+        if inline || line != self.line_start || self.pos - start > MAX_KEY {
+            return None;
+        }
+        Some(true)
+    }
+
     /// After a token that must end its line: spaces, an optional comment (after a space),
     /// the line break, then on to the next token.
     fn rest_of_line(&mut self) -> Option<()> {
@@ -317,10 +331,7 @@ impl<'a> Reader<'a> {
                 let v = self.quoted()?;
                 let after = self.pos;
                 self.skip_spaces();
-                if self.cur() == b':' && blankz(self.at(1)) {
-                    if inline || line != self.line_start || self.pos - start > MAX_KEY {
-                        return None;
-                    }
+                if self.is_key(start, line, inline)? {
                     let key = Key {
                         text: v,
                         plain: false,
@@ -374,10 +385,7 @@ impl<'a> Reader<'a> {
                 let start = self.pos;
                 let line = self.line_start;
                 let v = self.plain(indent)?;
-                if self.cur() == b':' && blankz(self.at(1)) {
-                    if inline || line != self.line_start || self.pos - start > MAX_KEY {
-                        return None;
-                    }
+                if self.is_key(start, line, inline)? {
                     let key = Key {
                         text: v,
                         plain: true,
