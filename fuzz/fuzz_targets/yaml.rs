@@ -3,46 +3,13 @@
 //! and `yaml::parse_head` must fail exactly when they do and agree on the head fields.
 #![no_main]
 
-use charttest::engine::jsonnum::JsonNumber;
 use charttest::engine::yaml;
 use charttest::engine::Value;
 use libfuzzer_sys::fuzz_target;
 
-fn canon(v: &Value, out: &mut String) {
-    match v {
-        Value::Float(f) => out.push_str(&format!("f{:x}", f.to_bits())),
-        Value::String(s) => out.push_str(&format!("{s:?}")),
-        Value::List(t, items) => {
-            out.push_str(&format!("{t:?}["));
-            for i in items.iter() {
-                canon(i, out);
-                out.push(',');
-            }
-            out.push(']');
-        }
-        Value::Map(t, m) => {
-            out.push_str(&format!("{t:?}{{"));
-            for (k, v) in m.entries() {
-                out.push_str(&format!("{k:?}:"));
-                canon(&v, out);
-                out.push(',');
-            }
-            out.push('}');
-        }
-        other => match JsonNumber::text_of(other) {
-            Some(t) => out.push_str(&format!("n{t}")),
-            None => out.push_str(&format!("{other:?}")),
-        },
-    }
-}
-
 fn show(r: &Result<Value, yaml::YamlError>) -> String {
     match r {
-        Ok(v) => {
-            let mut s = String::new();
-            canon(v, &mut s);
-            s
-        }
+        Ok(v) => yaml::shape(v),
         Err(e) => format!("error {e}"),
     }
 }

@@ -10,44 +10,10 @@ use std::path::{Path, PathBuf};
 use super::fast::{self, Keep};
 use super::parse_full;
 use super::read;
-use crate::engine::jsonnum::JsonNumber;
 use crate::engine::value::Value;
 
-/// A value's exact shape: types, float bits, `json.Number` texts, map and slice kinds.
-fn canon(v: &Value, out: &mut String) {
-    match v {
-        Value::Nil => out.push('~'),
-        Value::Bool(b) => out.push_str(if *b { "T" } else { "F" }),
-        Value::Float(f) => out.push_str(&format!("f{:x}", f.to_bits())),
-        Value::String(s) => out.push_str(&format!("{s:?}")),
-        Value::List(t, items) => {
-            out.push_str(&format!("{t:?}["));
-            for i in items.iter() {
-                canon(i, out);
-                out.push(',');
-            }
-            out.push(']');
-        }
-        Value::Map(t, m) => {
-            out.push_str(&format!("{t:?}{{"));
-            for (k, v) in m.entries() {
-                out.push_str(&format!("{k:?}:"));
-                canon(&v, out);
-                out.push(',');
-            }
-            out.push('}');
-        }
-        other => match JsonNumber::text_of(other) {
-            Some(t) => out.push_str(&format!("n{t}")),
-            None => out.push_str(&format!("?{other:?}")),
-        },
-    }
-}
-
 fn show(v: &Value) -> String {
-    let mut s = String::new();
-    canon(v, &mut s);
-    s
+    super::shape(v)
 }
 
 /// The head `parse_head` keeps of a full value, for comparison.

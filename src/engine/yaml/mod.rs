@@ -127,3 +127,42 @@ mod tests;
 
 #[cfg(test)]
 mod fast_tests;
+
+/// A value's exact shape as text: types, float bits, `json.Number` texts, map and slice kinds.
+/// Two readers agree on a document when their shapes are equal; the differential tests and the
+/// `yaml` fuzz target compare readers with it.
+pub fn shape(v: &Value) -> String {
+    let mut s = String::new();
+    shape_into(v, &mut s);
+    s
+}
+
+fn shape_into(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push('~'),
+        Value::Bool(b) => out.push_str(if *b { "T" } else { "F" }),
+        Value::Float(f) => out.push_str(&format!("f{:x}", f.to_bits())),
+        Value::String(s) => out.push_str(&format!("{s:?}")),
+        Value::List(t, items) => {
+            out.push_str(&format!("{t:?}["));
+            for i in items.iter() {
+                shape_into(i, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Map(t, m) => {
+            out.push_str(&format!("{t:?}{{"));
+            for (k, v) in m.entries() {
+                out.push_str(&format!("{k:?}:"));
+                shape_into(&v, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => match crate::engine::jsonnum::JsonNumber::text_of(other) {
+            Some(t) => out.push_str(&format!("n{t}")),
+            None => out.push_str(&format!("?{other:?}")),
+        },
+    }
+}
