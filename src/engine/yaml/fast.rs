@@ -265,6 +265,24 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// After an entry of a block collection at column `c`: `Some(true)` when the next content
+    /// sits at `c` (another entry, or what ends the collection's kind), `Some(false)` when the
+    /// collection ends (end of input, or less indentation), and `None` (give up) for deeper
+    /// indentation, which only an error or a construct outside the subset can be.
+    fn next_entry(&self, c: usize) -> Option<bool> {
+        if self.eof() {
+            return Some(false);
+        }
+        let nc = self.col();
+        if nc < c {
+            return Some(false);
+        }
+        if nc > c {
+            return None;
+        }
+        Some(true)
+    }
+
     /// Whether the scalar just read (it began at `start`, on the line starting at `line`) is a
     /// block mapping key: `:` and a blank follow it. `None` gives up on a key the subset does
     /// not read: inside an anchored or flow node (`inline`), spanning lines, or longer than
@@ -599,15 +617,8 @@ impl<'a> Reader<'a> {
             if matches!(child, Keep::Skip) {
                 self.map_value(c, Keep::Skip)?;
             }
-            if self.eof() {
+            if !self.next_entry(c)? {
                 break;
-            }
-            let nc = self.col();
-            if nc < c {
-                break;
-            }
-            if nc > c {
-                return None;
             }
             key = self.key()?;
         }
@@ -702,15 +713,8 @@ impl<'a> Reader<'a> {
             if keep.builds() {
                 items.push(v);
             }
-            if self.eof() {
+            if !self.next_entry(c)? {
                 break;
-            }
-            let nc = self.col();
-            if nc < c {
-                break;
-            }
-            if nc > c {
-                return None;
             }
             if self.cur() == b'-' && blankz(self.at(1)) {
                 continue;
