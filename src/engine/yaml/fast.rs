@@ -798,18 +798,7 @@ impl<'a> Reader<'a> {
                 break;
             }
             let ws_start = self.pos;
-            while matches!(self.cur(), b' ' | b'\n') {
-                if self.cur() == b' ' {
-                    self.pos += 1;
-                } else {
-                    if leading_blanks {
-                        trailing_breaks += 1;
-                    } else {
-                        leading_blanks = true;
-                    }
-                    self.newline();
-                }
-            }
+            self.skip_blanks(&mut leading_blanks, &mut trailing_breaks);
             ws = if leading_blanks {
                 (0, 0)
             } else {
@@ -825,6 +814,28 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Skips the spaces and line breaks inside a plain or quoted scalar, as libyaml's scanners
+    /// count them: the first break (unless `leading_blanks` is already set) starts the blanks,
+    /// each later one adds to `trailing_breaks`. Returns whether it was this call that started
+    /// them with a break.
+    fn skip_blanks(&mut self, leading_blanks: &mut bool, trailing_breaks: &mut usize) -> bool {
+        let mut started = false;
+        while matches!(self.cur(), b' ' | b'\n') {
+            if self.cur() == b' ' {
+                self.pos += 1;
+            } else {
+                if *leading_blanks {
+                    *trailing_breaks += 1;
+                } else {
+                    *leading_blanks = true;
+                    started = true;
+                }
+                self.newline();
+            }
+        }
+        started
+    }
+
     /// libyaml's `scan_flow_scalar`: a single- or double-quoted scalar, the cursor on its
     /// opening quote; leaves it past the closing one.
     fn quoted(&mut self) -> Option<Cow<'a, str>> {
@@ -838,8 +849,6 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let mut leading_blanks = false;
-            // Whether the line break that started the blanks was a plain one (not escaped).
-            let mut leading_break = false;
             while !blankz(self.cur()) {
                 let b = self.cur();
                 if single && b == b'\'' && self.at(1) == b'\'' {
@@ -877,19 +886,8 @@ impl<'a> Reader<'a> {
             }
             let ws_start = self.pos;
             let mut trailing_breaks = 0usize;
-            while matches!(self.cur(), b' ' | b'\n') {
-                if self.cur() == b' ' {
-                    self.pos += 1;
-                } else {
-                    if leading_blanks {
-                        trailing_breaks += 1;
-                    } else {
-                        leading_break = true;
-                        leading_blanks = true;
-                    }
-                    self.newline();
-                }
-            }
+            // Whether a plain line break (not an escaped one) started the blanks.
+            let leading_break = self.skip_blanks(&mut leading_blanks, &mut trailing_breaks);
             if leading_blanks {
                 let s = owned.get_or_insert_with(|| self.text[start..ws_start].to_string());
                 if leading_break && trailing_breaks == 0 {
