@@ -316,7 +316,7 @@ fn build(
         units.push(RenderUnit {
             template: template_value(&name, &base_path),
             name,
-            text: Arc::from(String::from_utf8_lossy(&t.data).as_ref()),
+            text: Arc::from(super::load::utf8_text(&t.data).as_ref()),
             context: context.clone(),
         });
     }
