@@ -617,19 +617,31 @@ impl Value {
     /// A deep copy: maps are copied recursively, so the copy shares no map with the original.
     pub fn deep_copy(&self) -> Value {
         match self {
-            Value::List(t, items) => {
+            // Lists are immutable, so one holding no map can be shared as it is.
+            Value::List(t, items) if items.iter().any(Value::holds_map) => {
                 Value::List(*t, Arc::new(items.iter().map(Value::deep_copy).collect()))
             }
-            Value::Map(t, m) => Value::Map(
-                *t,
-                MapRef::new(
-                    m.entries()
-                        .into_iter()
-                        .map(|(k, v)| (k, v.deep_copy()))
-                        .collect(),
-                ),
-            ),
+            Value::Map(t, m) => {
+                // Cloning the tree keeps its shape (no re-sorting), and the lock is released
+                // before nested maps are copied, so a map that holds itself cannot deadlock.
+                let mut copy = m.with(|b| b.clone());
+                for v in copy.values_mut() {
+                    if v.holds_map() {
+                        *v = v.deep_copy();
+                    }
+                }
+                Value::Map(*t, MapRef::new(copy))
+            }
             other => other.clone(),
+        }
+    }
+
+    /// Whether a map is reachable from this value (so a deep copy must copy it).
+    fn holds_map(&self) -> bool {
+        match self {
+            Value::Map(..) => true,
+            Value::List(_, items) => items.iter().any(Value::holds_map),
+            _ => false,
         }
     }
 
