@@ -29,6 +29,7 @@ pub mod paths;
 pub mod reflect;
 pub mod regex;
 pub mod semver;
+pub mod semver_syntax;
 pub mod serial;
 pub mod strings;
 pub mod url;

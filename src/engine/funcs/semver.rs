@@ -1,9 +1,10 @@
 //! Template functions: `semver` and `semverCompare`, with Masterminds semver v3.4.0's version
 //! parsing (in its default coercing mode) and constraint semantics.
 //!
-//! The library parses with regular expressions; the same expressions are used here (Go's RE2
-//! and Rust's `regex` agree on leftmost-first matching), with Go's ASCII-only `\s` and `\d`
-//! spelled out, since Rust's are Unicode-aware.
+//! The library parses with regular expressions. `semver_syntax` matches all but one of them by
+//! hand (the tests here compare it with the expressions); the range expression is compiled as
+//! written (Go's RE2 and Rust's `regex` agree on leftmost-first matching), with Go's ASCII-only
+//! `\s` spelled out, since Rust's is Unicode-aware.
 
 use std::any::Any;
 use std::cmp::Ordering;
@@ -11,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
+use super::semver_syntax::{self as syntax, ConstraintVersion};
 use super::{Func, FuncCtx, FuncError, FuncResult};
 use crate::engine::value::{Object, Sig, Ty, Value};
 use crate::gofunc;
@@ -45,34 +47,17 @@ const ALLOWED: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123
 
 // Go's `\s` is ASCII `[\t\n\f\r ]`; Rust's is Unicode, so it is written out.
 const WS: &str = r"[\t\n\f\r ]";
-const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 
-struct Regexes {
-    loose: Regex,
-    constraint: Regex,
-    range: Regex,
-    find: Regex,
-    valid: Regex,
+fn build_regex(p: &str) -> Regex {
+    Regex::new(&p.replace(r"\s", WS)).expect("static semver regex")
 }
 
-fn regexes() -> &'static Regexes {
-    static R: OnceLock<Regexes> = OnceLock::new();
-    R.get_or_init(|| {
-        let build = |p: String| Regex::new(&p.replace(r"\s", WS)).expect("static semver regex");
-        Regexes {
-            loose: build(
-                r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$"
-                    .to_string(),
-            ),
-            constraint: build(format!(r"^\s*({OPS})\s*({CV})\s*$")),
-            range: build(format!(r"\s*({CV})\s+-\s+({CV})\s*")),
-            find: build(format!(r"({OPS})\s*({CV})")),
-            valid: build(format!(
-                r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
-            )),
-        }
-    })
+/// The library's range expression (`1.2 - 1.4`). It is the one expression still compiled, and
+/// only for constraints that may hold a range.
+fn range_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| build_regex(&format!(r"\s*({CV})\s+-\s+({CV})\s*")))
 }
 
 fn parse_u64(s: &str) -> Result<u64, String> {
@@ -115,22 +100,12 @@ impl Version {
     /// Parses `v` as Masterminds' `NewVersion` does by default (coercing: `v1`, `1.2`, `01.2`
     /// are accepted). Errors carry the library's text.
     pub fn parse(v: &str) -> Result<Version, String> {
-        let caps = regexes()
-            .loose
-            .captures(v)
-            .ok_or_else(|| "invalid semantic version".to_string())?;
-        let group = |i: usize| caps.get(i).map(|m| m.as_str()).unwrap_or("");
-        let major = parse_u64(group(1))?;
-        let minor = match group(2).strip_prefix('.') {
-            Some(s) => parse_u64(s)?,
-            None => 0,
-        };
-        let patch = match group(3).strip_prefix('.') {
-            Some(s) => parse_u64(s)?,
-            None => 0,
-        };
-        let pre = group(5).to_string();
-        let metadata = group(8).to_string();
+        let m = syntax::loose_version(v).ok_or_else(|| "invalid semantic version".to_string())?;
+        let major = parse_u64(m.major)?;
+        let minor = m.minor.map(parse_u64).transpose()?.unwrap_or(0);
+        let patch = m.patch.map(parse_u64).transpose()?.unwrap_or(0);
+        let pre = m.pre.to_string();
+        let metadata = m.metadata.to_string();
         if !pre.is_empty() {
             validate_prerelease(&pre)?;
         }
@@ -316,9 +291,11 @@ fn is_x(s: &str) -> bool {
 }
 
 fn rewrite_range(input: &str) -> String {
-    let re = &regexes().range;
+    if !syntax::may_hold_range(input) {
+        return input.to_string();
+    }
     let mut out = input.to_string();
-    for caps in re.captures_iter(input) {
+    for caps in range_regex().captures_iter(input) {
         let whole = caps.get(0).map(|m| m.as_str()).unwrap_or("");
         let a = caps.get(1).map(|m| m.as_str()).unwrap_or("");
         let b = caps.get(11).map(|m| m.as_str()).unwrap_or("");
@@ -327,22 +304,9 @@ fn rewrite_range(input: &str) -> String {
     out
 }
 
-fn parse_constraint(c: &str) -> Result<Constraint, String> {
-    if c.is_empty() {
-        return Ok(Constraint {
-            con: Version::parse("0.0.0")?,
-            op: Op::TildeOrEqual,
-            minor_dirty: false,
-            patch_dirty: false,
-            dirty: true,
-        });
-    }
-    let caps = regexes()
-        .constraint
-        .captures(c)
-        .ok_or_else(|| format!("improper constraint: {c}"))?;
-    let g = |i: usize| caps.get(i).map(|m| m.as_str()).unwrap_or("");
-    let op = match g(1) {
+/// The library's `parseConstraint`, given the operator and version its expression matched.
+fn parse_constraint(op: &str, v: ConstraintVersion<'_>) -> Result<Constraint, String> {
+    let op = match op {
         "" | "=" => Op::TildeOrEqual,
         "!=" => Op::NotEqual,
         ">" => Op::Greater,
@@ -353,19 +317,19 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
         _ => Op::Caret,
     };
     let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
-    let ver = if is_x(g(3)) || g(3).is_empty() {
+    let ver = if is_x(v.major) {
         dirty = true;
-        format!("0.0.0{}", g(6))
-    } else if is_x(g(4).trim_start_matches('.')) || g(4).is_empty() {
+        format!("0.0.0{}", v.pre)
+    } else if is_x(v.minor.trim_start_matches('.')) || v.minor.is_empty() {
         minor_dirty = true;
         dirty = true;
-        format!("{}.0.0{}", g(3), g(6))
-    } else if is_x(g(5).trim_start_matches('.')) || g(5).is_empty() {
+        format!("{}.0.0{}", v.major, v.pre)
+    } else if is_x(v.patch.trim_start_matches('.')) || v.patch.is_empty() {
         dirty = true;
         patch_dirty = true;
-        format!("{}{}.0{}", g(3), g(4), g(6))
+        format!("{}{}.0{}", v.major, v.minor, v.pre)
     } else {
-        g(2).to_string()
+        v.whole.to_string()
     };
     let con = Version::parse(&ver).map_err(|_| "constraint parser error".to_string())?;
     Ok(Constraint {
@@ -381,18 +345,14 @@ impl Constraints {
     /// Parses a constraint string as `semver.NewConstraint` does.
     pub fn parse(c: &str) -> Result<Constraints, String> {
         let c = rewrite_range(c);
-        let r = regexes();
         let mut groups = Vec::new();
         for part in c.split("||") {
-            if !r.valid.is_match(part) {
-                return Err(format!("improper constraint: {part}"));
-            }
-            let found: Vec<&str> = r.find.find_iter(part).map(|m| m.as_str()).collect();
-            let found = if found.is_empty() { vec![part] } else { found };
-            let mut cs = Vec::new();
+            let terms = syntax::constraint_terms(part)
+                .ok_or_else(|| format!("improper constraint: {part}"))?;
+            let mut cs = Vec::with_capacity(terms.len());
             let mut has_pre = false;
-            for s in found {
-                let pc = parse_constraint(s)?;
+            for (op, v) in terms {
+                let pc = parse_constraint(op, v)?;
                 has_pre |= !pc.con.pre.is_empty();
                 cs.push(pc);
             }
@@ -539,6 +499,144 @@ fn semver_compare_fn(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The library's expressions, which `semver_syntax` matches by hand.
+    mod oracle {
+        use super::super::{build_regex, CV};
+        use regex::Regex;
+        use std::sync::OnceLock;
+
+        const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+
+        pub struct Regexes {
+            pub loose: Regex,
+            pub constraint: Regex,
+            pub find: Regex,
+            pub valid: Regex,
+        }
+
+        pub fn get() -> &'static Regexes {
+            static R: OnceLock<Regexes> = OnceLock::new();
+            R.get_or_init(|| Regexes {
+                loose: build_regex(
+                    r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
+                ),
+                constraint: build_regex(&format!(r"^\s*({OPS})\s*({CV})\s*$")),
+                find: build_regex(&format!(r"({OPS})\s*({CV})")),
+                valid: build_regex(&format!(
+                    r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
+                )),
+            })
+        }
+    }
+
+    /// What the expressions say of `s`, in the shape `semver_syntax` answers in.
+    fn by_regex(s: &str) -> (Option<String>, Option<Vec<String>>) {
+        let r = oracle::get();
+        let g = |c: &regex::Captures<'_>, i: usize| c.get(i).map(|m| m.as_str().to_string());
+        let loose = r.loose.captures(s).map(|c| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                g(&c, 1).unwrap_or_default(),
+                g(&c, 2).map(|m| m[1..].to_string()),
+                g(&c, 3).map(|m| m[1..].to_string()),
+                g(&c, 5).unwrap_or_default(),
+                g(&c, 8).unwrap_or_default()
+            )
+        });
+        let cv = |c: &regex::Captures<'_>, base: usize| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                g(c, base - 1).unwrap_or_default(),
+                g(c, base).unwrap_or_default(),
+                g(c, base + 1).unwrap_or_default(),
+                g(c, base + 2).unwrap_or_default(),
+                g(c, base + 3).unwrap_or_default(),
+                g(c, base + 4).unwrap_or_default()
+            )
+        };
+        let terms = r.valid.is_match(s).then(|| {
+            r.find
+                .find_iter(s)
+                .map(|m| {
+                    let caps = r
+                        .constraint
+                        .captures(m.as_str())
+                        .expect("a found term parses");
+                    cv(&caps, 2)
+                })
+                .collect()
+        });
+        (loose, terms)
+    }
+
+    fn by_hand(s: &str) -> (Option<String>, Option<Vec<String>>) {
+        let loose = syntax::loose_version(s).map(|v| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                v.major, v.minor, v.patch, v.pre, v.metadata
+            )
+        });
+        let cv = |op: &str, v: ConstraintVersion<'_>| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                op, v.whole, v.major, v.minor, v.patch, v.pre
+            )
+        };
+        let terms =
+            syntax::constraint_terms(s).map(|ts| ts.into_iter().map(|(op, v)| cv(op, v)).collect());
+        (loose, terms)
+    }
+
+    /// Every string of up to four characters over an alphabet that reaches every branch of the
+    /// expressions, plus random longer ones: the hand matchers must answer as the expressions.
+    #[test]
+    fn hand_matchers_agree_with_the_library_expressions() {
+        const ALPHABET: &[char] = &[
+            '1', '0', '.', '-', '+', 'v', 'x', '*', '|', 'a', ' ', ',', '=', '>', '<', '~', '^',
+            '!', '\t', '\u{b}', 'é',
+        ];
+        let mut checked = 0usize;
+        let mut check = |s: &str| {
+            assert_eq!(by_hand(s), by_regex(s), "{s:?}");
+            assert!(
+                syntax::may_hold_range(s) || !range_regex().is_match(s),
+                "{s:?}: a range the prefilter missed"
+            );
+            checked += 1;
+        };
+        let mut cur: Vec<String> = vec![String::new()];
+        for len in 0..=4 {
+            cur.iter().for_each(|s| check(s));
+            if len < 4 {
+                cur = cur
+                    .iter()
+                    .flat_map(|s| ALPHABET.iter().map(move |c| format!("{s}{c}")))
+                    .collect();
+            }
+        }
+        // Longer strings from a fixed-seed generator, built of plausible pieces.
+        const PIECES: &[&str] = &[
+            "1", "12", "0", ".", ".2", "-", "-0", "-rc.1", "+b", "v", "x", "X", "*", " ", "  ",
+            ",", ", ", ">=", "<=", "=>", "=<", "!=", ">", "<", "~", "~>", "^", "=", "||", " - ",
+            "a", "-a-", "..", "\n",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for _ in 0..(state % 9) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            check(&s);
+        }
+        assert!(checked > 390_000, "{checked}");
+    }
 
     fn m(c: &str, v: &str) -> bool {
         constraint_matches(c, v).unwrap_or_else(|e| panic!("{c} {v}: {e}"))
