@@ -53,7 +53,7 @@ where
 }
 
 /// The cores this process may use, asked once: on Linux the answer reads cgroup files.
-fn cores() -> usize {
+pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| {
         std::thread::available_parallelism()

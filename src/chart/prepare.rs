@@ -308,11 +308,9 @@ fn build(
     let context = Value::Map(MapType::Values, next_map);
     let base_path = super::load::clean_path(&format!("{full_path}/templates"));
     for t in &ch.templates {
-        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-        if ch.metadata.is_library() && !base.starts_with('_') {
+        let Some(name) = unit_name(ch, full_path, t) else {
             continue;
-        }
-        let name = super::load::clean_path(&format!("{full_path}/{}", t.name));
+        };
         units.push(RenderUnit {
             template: template_value(&name, &base_path),
             name,
@@ -321,6 +319,35 @@ fn build(
         });
     }
     context
+}
+
+/// A template's name in the set, or `None` for a library chart's non-partial file (never
+/// rendered).
+fn unit_name(ch: &Chart, full_path: &str, t: &super::ChartFile) -> Option<String> {
+    let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+    if ch.metadata.is_library() && !base.starts_with('_') {
+        return None;
+    }
+    Some(super::load::clean_path(&format!("{full_path}/{}", t.name)))
+}
+
+/// Every template of a loaded chart and of the subcharts it carries, named as [`prepare`] names
+/// its units when no alias renames a subchart, with its text. Dependency processing may still
+/// drop or rename some: this is what can be parsed before values are known.
+pub fn template_sources(ch: &Chart) -> Vec<(String, Arc<str>)> {
+    fn rec(ch: &Chart, full_path: &str, out: &mut Vec<(String, Arc<str>)>) {
+        for child in &ch.dependencies {
+            rec(child, &format!("{full_path}/charts/{}", child.name()), out);
+        }
+        for t in &ch.templates {
+            if let Some(name) = unit_name(ch, full_path, t) {
+                out.push((name, Arc::from(super::load::utf8_text(&t.data).as_ref())));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    rec(ch, ch.name(), &mut out);
+    out
 }
 
 fn collect_crds(ch: &Chart, full_path: &str, out: &mut Vec<CrdFile>) {

@@ -272,6 +272,7 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         Ok(c) => c,
         Err(e) => return Err(Outcome::error(e.0)),
     };
+    let ahead = render::ahead::ParseAhead::start(&chart, h);
     if !args.skip_schema_validation {
         crate::chart::schema::warm(&chart);
     }
@@ -345,7 +346,7 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         }
     }
     let order = render::chart::helm_order(&prepared.units);
-    let parsed = render::chart::parse_units(&order, h);
+    let parsed = ahead.finish(&order, h);
     // helm validates values before it parses templates, so a schema error wins.
     if validate {
         if let Err(e) = crate::chart::schema::validate_chart(&prepared.chart, &prepared.values, h) {

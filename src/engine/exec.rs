@@ -72,6 +72,9 @@ impl Default for ExecOptions {
     }
 }
 
+/// One file's parse: its templates (the file's body and its `define`s), or the parse error.
+pub type Parsed = Result<Vec<Tree>, Error>;
+
 /// A set of parsed templates that can be executed many times, from many threads.
 #[derive(Clone)]
 pub struct TemplateSet {
@@ -124,19 +127,40 @@ impl TemplateSet {
     /// order, so `define` precedence and the first reported error are those of adding them
     /// one by one.
     pub fn add_all(&mut self, files: &[(&str, &str)]) -> Result<(), Error> {
+        self.add_all_parsed(files, Vec::new())
+    }
+
+    /// [`TemplateSet::add_all`] where some files were parsed already: `ready[i]`, when present
+    /// and `Some`, is what [`TemplateSet::parse_file`] returned for `files[i]`.
+    pub fn add_all_parsed(
+        &mut self,
+        files: &[(&str, &str)],
+        mut ready: Vec<Option<Parsed>>,
+    ) -> Result<(), Error> {
+        ready.resize_with(files.len(), || None);
         let major = self.helm_major;
-        let parse_one = |(name, text): &(&str, &str)| {
-            super::parser::parse(name, name, text, &|n| has_function_in(n, major))
-        };
-        let total: usize = files.iter().map(|(_, t)| t.len()).sum();
+        let missing: Vec<usize> = (0..files.len()).filter(|&i| ready[i].is_none()).collect();
+        let total: usize = missing.iter().map(|&i| files[i].1.len()).sum();
         // Below 64 KiB of text a thread costs more than it saves.
-        let parsed = crate::par::map_ordered(files, total, 64 * 1024, parse_one);
-        for r in parsed {
+        let parsed = crate::par::map_ordered(&missing, total, 64 * 1024, |&i| {
+            let (name, text) = files[i];
+            Self::parse_file(name, text, major)
+        });
+        for (i, r) in missing.into_iter().zip(parsed) {
+            ready[i] = Some(r);
+        }
+        for r in ready.into_iter().flatten() {
             for t in r? {
                 associate(&mut self.trees, t);
             }
         }
         Ok(())
+    }
+
+    /// Parses one file as [`TemplateSet::add`] would for helm `major`, without adding it: the
+    /// result depends on nothing else, so it may be computed ahead, on any thread.
+    pub fn parse_file(name: &str, text: &str, major: u32) -> Parsed {
+        super::parser::parse(name, name, text, &|n| has_function_in(n, major))
     }
 
     /// Whether a template called `name` exists.

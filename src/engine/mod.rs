@@ -19,6 +19,6 @@ pub mod value;
 pub mod yaml;
 
 pub use error::{Error, ErrorKind, Location};
-pub use exec::{strip_no_value, ExecOptions, Limits, TemplateSet};
+pub use exec::{strip_no_value, ExecOptions, Limits, Parsed, TemplateSet};
 pub use trace::{strip_no_value_traced, Trace};
 pub use value::{MapRef, MapType, Object, SliceType, Ty, Value};

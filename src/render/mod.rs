@@ -1,6 +1,7 @@
 //! Output assembly: turns a chart's rendered files into exactly what `helm template` prints
 //! (or writes with `--output-dir`).
 
+pub mod ahead;
 pub mod chart;
 pub mod manifest;
 
