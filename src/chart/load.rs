@@ -144,9 +144,7 @@ pub fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
         rules = Rules::parse(&utf8_text(&text)).map_err(ChartError)?;
     }
     rules.add_defaults();
-    let mut files = Vec::new();
-    walk(dir, "", &rules, &mut files, 0)?;
-    load_files(files)
+    load_files(walk(dir, &rules)?)
 }
 
 /// helm's top-level loader reads Chart.yaml's apiVersion first to choose a chart format.
@@ -167,11 +165,38 @@ fn check_api_version(raw: &[u8]) -> Result<(), ChartError> {
     Ok(())
 }
 
-fn walk(
+/// A file the walk found: read after the walk, so reads can share threads.
+enum Found {
+    File {
+        full: std::path::PathBuf,
+        /// The path in the chart.
+        name: String,
+    },
+    /// The walk stopped here; files found before it are still read first, so an error among
+    /// them is reported first, as a walk that reads as it goes would.
+    Error(ChartError),
+}
+
+/// helm's `sympath.Walk` over `dir`, then each file read.
+fn walk(dir: &Path, rules: &Rules) -> Result<Vec<ChartFile>, ChartError> {
+    let mut found = Vec::new();
+    if let Err(e) = find(dir, "", rules, &mut found, 0) {
+        found.push(Found::Error(e));
+    }
+    // Reading is syscall-bound (open, fstat, read, close): a second thread halves it once
+    // there are enough files to pay for the thread.
+    let read = crate::par::map_ordered(&found, found.len(), 48, |f| match f {
+        Found::File { full, name } => read_chart_file(full, name).map(Some),
+        Found::Error(e) => Err(ChartError(e.0.clone())),
+    });
+    read.into_iter().filter_map(Result::transpose).collect()
+}
+
+fn find(
     dir: &Path,
     rel: &str,
     rules: &Rules,
-    out: &mut Vec<ChartFile>,
+    out: &mut Vec<Found>,
     depth: usize,
 ) -> Result<(), ChartError> {
     if depth > MAX_DEPTH {
@@ -180,69 +205,116 @@ fn walk(
             dir.display()
         )));
     }
-    let mut names: Vec<String> = std::fs::read_dir(dir)
+    let mut entries: Vec<(String, Option<std::fs::FileType>)> = std::fs::read_dir(dir)
         .map_err(|e| ChartError(format!("open {}: {}", dir.display(), go_io_error(&e))))?
         .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        // The type comes with the directory entry on most file systems: no stat per file.
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.file_type().ok(),
+            )
+        })
         .collect();
-    names.sort();
-    for name in names {
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, ftype) in entries {
         let full = dir.join(&name);
         let n = if rel.is_empty() {
             name.clone()
         } else {
             format!("{rel}/{name}")
         };
-        let lmeta = std::fs::symlink_metadata(&full).map_err(|e| ChartError(e.to_string()))?;
-        let meta = if lmeta.file_type().is_symlink() {
-            std::fs::metadata(&full).map_err(|e| {
-                let target = std::fs::read_link(&full)
-                    .map(|t| dir.join(t))
-                    .unwrap_or(full.clone());
-                ChartError(format!(
-                    "error evaluating symlink {}: lstat {}: {}",
-                    full.display(),
-                    target.display(),
-                    go_io_error(&e)
-                ))
-            })?
-        } else {
-            lmeta
+        let ftype = match ftype {
+            Some(t) if !t.is_symlink() => t,
+            Some(_) => std::fs::metadata(&full)
+                .map_err(|e| {
+                    let target = std::fs::read_link(&full)
+                        .map(|t| dir.join(t))
+                        .unwrap_or(full.clone());
+                    ChartError(format!(
+                        "error evaluating symlink {}: lstat {}: {}",
+                        full.display(),
+                        target.display(),
+                        go_io_error(&e)
+                    ))
+                })?
+                .file_type(),
+            None => std::fs::symlink_metadata(&full)
+                .map_err(|e| ChartError(e.to_string()))?
+                .file_type(),
         };
-        if meta.is_dir() {
+        if ftype.is_dir() {
             if rules.ignore(&n, true) {
                 continue;
             }
-            walk(&full, &n, rules, out, depth + 1)?;
+            find(&full, &n, rules, out, depth + 1)?;
             continue;
         }
         if rules.ignore(&n, false) {
             continue;
         }
-        if !meta.is_file() {
+        if !ftype.is_file() {
             return Err(ChartError(format!(
                 "cannot load irregular file {} as it has file mode type bits set",
                 full.display()
             )));
         }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(ChartError(format!(
-                "chart file {name:?} is larger than the maximum file size {MAX_FILE_SIZE}"
-            )));
-        }
-        let data = read_limited(&full, MAX_FILE_SIZE)
-            .map_err(|e| ChartError(format!("error reading {n}: {e}")))?;
-        if data.len() as u64 > MAX_FILE_SIZE {
-            return Err(ChartError(format!(
-                "chart file {name:?} is larger than the maximum file size {MAX_FILE_SIZE}"
-            )));
-        }
-        out.push(ChartFile {
-            name: n,
-            data: Arc::from(strip_bom(data)),
-        });
+        out.push(Found::File { full, name: n });
     }
     Ok(())
+}
+
+/// Reads one chart file found by [`find`], whose path in the chart is `name`.
+fn read_chart_file(full: &Path, name: &str) -> Result<ChartFile, ChartError> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let too_big = || {
+        ChartError(format!(
+            "chart file {base:?} is larger than the maximum file size {MAX_FILE_SIZE}"
+        ))
+    };
+    let mut f = std::fs::File::open(full).map_err(|e| {
+        ChartError(format!(
+            "error reading {name}: open {}: {}",
+            full.display(),
+            go_io_error(&e)
+        ))
+    })?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_SIZE {
+        return Err(too_big());
+    }
+    let read_err = |e: std::io::Error| {
+        ChartError(format!(
+            "error reading {name}: error reading {}: {e}",
+            full.display()
+        ))
+    };
+    let mut data = vec![0u8; size as usize];
+    // The size from fstat is the file as read: reading up to it saves the call that would
+    // confirm the end. A file that reports no size (procfs) is read to its end.
+    let mut got = 0;
+    while got < data.len() {
+        match f.read(&mut data[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    data.truncate(got);
+    if size == 0 {
+        (&mut f)
+            .take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut data)
+            .map_err(read_err)?;
+        if data.len() as u64 > MAX_FILE_SIZE {
+            return Err(too_big());
+        }
+    }
+    Ok(ChartFile {
+        name: name.to_string(),
+        data: Arc::from(strip_bom(data)),
+    })
 }
 
 /// Unpacks a gzipped tar archive into chart files, with helm's path and size checks.
