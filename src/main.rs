@@ -2,11 +2,9 @@
 
 use std::io::Write;
 
-use clap::Parser;
-
 fn main() {
     tune_allocator();
-    let cli = charttest::cli::Cli::parse();
+    let cli = charttest::cli::Cli::parse_args(std::env::args_os().collect());
     let outcome = charttest::cli::run(cli);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(outcome.stdout.as_bytes());

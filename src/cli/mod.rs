@@ -85,6 +85,36 @@ impl Outcome {
     }
 }
 
+impl Cli {
+    /// Parses `args` (the program name first) as [`Parser::parse_from`] does.
+    ///
+    /// `template` is parsed against its own arguments alone: building clap's model of every
+    /// subcommand cost a render a twentieth of its time. Whatever does not parse that way
+    /// (help, version, any error) is parsed again against the whole command, so output and
+    /// exit codes are exactly clap's.
+    pub fn parse_args(args: Vec<std::ffi::OsString>) -> Cli {
+        use clap::{Args, FromArgMatches};
+        if matches!(
+            args.get(1).and_then(|a| a.to_str()),
+            Some("template" | "render")
+        ) {
+            let sub = template::TemplateArgs::augment_args(clap::Command::new("template"));
+            let cmd = clap::Command::new("posthog-charttest").subcommand(sub.alias("render"));
+            if let Ok(m) = cmd.try_get_matches_from(&args) {
+                if let Some(Ok(a)) = m
+                    .subcommand_matches("template")
+                    .map(template::TemplateArgs::from_arg_matches)
+                {
+                    return Cli {
+                        command: Command::Template(a),
+                    };
+                }
+            }
+        }
+        Cli::parse_from(args)
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
@@ -104,5 +134,41 @@ pub fn run(cli: Cli) -> Outcome {
         Command::E2e(args) => e2e::run(args),
         Command::UpgradeCheck(args) => upgrade_check::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    fn argv(line: &str) -> Vec<std::ffi::OsString> {
+        line.split(' ').map(Into::into).collect()
+    }
+
+    /// The `template` fast path reads every command line as the whole command does.
+    #[test]
+    fn template_parses_as_the_whole_command_does() {
+        for line in [
+            "posthog-charttest template rel ./chart",
+            "posthog-charttest render ./chart",
+            "posthog-charttest template rel ./chart -n ns --set a=b,c=d --set-string x=1 -f v.yaml -f w.yaml",
+            "posthog-charttest template ./chart --kube-version 1.29 -a v1/x,v2/y --show-only templates/a.yaml",
+            "posthog-charttest template rel ./chart --include-crds --no-hooks --skip-tests --is-upgrade --release-name --output-dir out",
+            "posthog-charttest template rel ./chart --engine helm --helm-compat 3 --skip-schema-validation",
+            "posthog-charttest template -- -rel ./chart",
+            "posthog-charttest template rel ./chart --set=a=b -s templates/b.yaml",
+        ] {
+            let fast = Cli::parse_args(argv(line));
+            let full = Cli::try_parse_from(argv(line)).expect(line);
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{line}");
+            assert!(matches!(fast.command, Command::Template(_)), "{line}");
+        }
+    }
+
+    /// Lines the fast path rejects go to the whole command, which parses the valid ones.
+    #[test]
+    fn other_lines_reach_the_whole_command() {
+        let cli = Cli::parse_args(argv("posthog-charttest lint charts/posthog"));
+        assert!(matches!(cli.command, Command::Lint(_)));
     }
 }
