@@ -167,8 +167,8 @@ pub fn v3_key_less(a: &str, b: &str) -> bool {
 /// go-yaml's `keyList.Less` for string keys ("natural" order). `v3` adds its rule for a
 /// letter following a run of digits.
 fn key_less(a: &str, b: &str, v3: bool) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
+    let (mut abuf, mut bbuf) = (Chars::new(), Chars::new());
+    let (ar, br) = (abuf.of(a), bbuf.of(b));
     let mut digits = false;
     let n = ar.len().min(br.len());
     for i in 0..n {
@@ -221,37 +221,78 @@ fn key_less(a: &str, b: &str, v3: bool) -> bool {
     ar.len() < br.len()
 }
 
-/// A stable merge sort on `key_less`; it never panics, even if the order is not total.
-fn sort_keys(entries: &mut Vec<(String, Y)>, v3: bool) {
-    let items = std::mem::take(entries);
-    *entries = merge_sort(items, v3);
+/// The characters of a string, for indexing; on the stack when the string is short, as most keys
+/// and scalars are. Collecting them into a `Vec` cost an allocation per key comparison and per
+/// scalar written, a third of `toYaml`'s time.
+struct Chars {
+    stack: [char; 128],
+    heap: Vec<char>,
 }
 
-fn merge_sort(mut v: Vec<(String, Y)>, v3: bool) -> Vec<(String, Y)> {
-    if v.len() <= 1 {
-        return v;
-    }
-    let right = v.split_off(v.len() / 2);
-    let left = merge_sort(v, v3);
-    let right = merge_sort(right, v3);
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let mut l = left.into_iter().peekable();
-    let mut r = right.into_iter().peekable();
-    loop {
-        match (l.peek(), r.peek()) {
-            (Some(a), Some(b)) => {
-                if key_less(&b.0, &a.0, v3) {
-                    out.extend(r.next());
-                } else {
-                    out.extend(l.next());
-                }
-            }
-            (Some(_), None) => out.extend(l.next()),
-            (None, Some(_)) => out.extend(r.next()),
-            (None, None) => break,
+impl Chars {
+    fn new() -> Self {
+        Chars {
+            stack: ['\0'; 128],
+            heap: Vec::new(),
         }
     }
-    out
+
+    fn of(&mut self, s: &str) -> &[char] {
+        // A string's byte length bounds its character count.
+        if s.len() <= self.stack.len() {
+            let mut n = 0;
+            for c in s.chars() {
+                self.stack[n] = c;
+                n += 1;
+            }
+            &self.stack[..n]
+        } else {
+            self.heap.clear();
+            self.heap.extend(s.chars());
+            &self.heap
+        }
+    }
+}
+
+/// A stable merge sort on `key_less`; it never panics, even if the order is not total. It
+/// sorts positions with one scratch buffer, making the same comparisons in the same order as
+/// a merge sort of the entries themselves.
+fn sort_keys(entries: &mut Vec<(String, Y)>, v3: bool) {
+    if entries.len() <= 1 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let mut scratch = Vec::with_capacity(entries.len());
+    merge_sort(&mut order, &mut scratch, &|x, y| {
+        key_less(&entries[x].0, &entries[y].0, v3)
+    });
+    let mut slots: Vec<Option<(String, Y)>> =
+        std::mem::take(entries).into_iter().map(Some).collect();
+    *entries = order.iter().filter_map(|&i| slots[i].take()).collect();
+}
+
+fn merge_sort(v: &mut [usize], scratch: &mut Vec<usize>, less: &dyn Fn(usize, usize) -> bool) {
+    if v.len() <= 1 {
+        return;
+    }
+    let mid = v.len() / 2;
+    merge_sort(&mut v[..mid], scratch, less);
+    merge_sort(&mut v[mid..], scratch, less);
+    let (left, right) = v.split_at(mid);
+    scratch.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        if less(right[j], left[i]) {
+            scratch.push(right[j]);
+            j += 1;
+        } else {
+            scratch.push(left[i]);
+            i += 1;
+        }
+    }
+    scratch.extend_from_slice(&left[i..]);
+    scratch.extend_from_slice(&right[j..]);
+    v.copy_from_slice(scratch);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -304,7 +345,8 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             block_allowed: false,
         };
     }
-    let chars: Vec<char> = value.chars().collect();
+    let mut buf = Chars::new();
+    let chars = buf.of(value);
     let n = chars.len();
     let mut block_ind = false;
     let mut flow_ind = false;
@@ -667,7 +709,8 @@ impl Emitter {
         if !self.whitespace && (!self.v3 || !value.is_empty()) {
             self.put(' ');
         }
-        let chars: Vec<char> = value.chars().collect();
+        let mut buf = Chars::new();
+        let chars = buf.of(value);
         let (mut spaces, mut breaks) = (false, false);
         for i in 0..chars.len() {
             let c = chars[i];
@@ -707,7 +750,8 @@ impl Emitter {
 
     fn write_single(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
+        let mut buf = Chars::new();
+        let chars = buf.of(value);
         let n = chars.len();
         let (mut spaces, mut breaks) = (false, false);
         for i in 0..n {
@@ -753,7 +797,8 @@ impl Emitter {
     fn write_double(&mut self, value: &str, allow_breaks: bool) {
         let mut spaces = false;
         self.write_indicator("\"", true, false, false);
-        let chars: Vec<char> = value.chars().collect();
+        let mut buf = Chars::new();
+        let chars = buf.of(value);
         let n = chars.len();
         for i in 0..n {
             let c = chars[i];
