@@ -356,8 +356,10 @@ struct Exec<'s> {
     set: &'s TemplateSet,
     overlays: Vec<FastMap<String, Arc<Tree>>>,
     opts: &'s ExecOptions,
-    rng: rand_chacha::ChaCha8Rng,
-    now: DateTime<FixedOffset>,
+    /// Made on first use: seeding from the OS was a syscall per file, and few files draw.
+    rng: Option<rand_chacha::ChaCha8Rng>,
+    /// Read on first use, as reading the local zone costs file system calls.
+    now: std::cell::OnceCell<DateTime<FixedOffset>>,
     included: FastMap<String, usize>,
     steps: u64,
     output: usize,
@@ -381,19 +383,12 @@ const STACK_GROW: usize = 2 * 1024 * 1024;
 
 impl<'s> Exec<'s> {
     fn new(set: &'s TemplateSet, opts: &'s ExecOptions) -> Self {
-        let rng = match opts.seed {
-            Some(s) => rand_chacha::ChaCha8Rng::seed_from_u64(s),
-            None => rand_chacha::ChaCha8Rng::from_entropy(),
-        };
-        let now = opts
-            .now
-            .unwrap_or_else(|| chrono::Local::now().fixed_offset());
         Exec {
             set,
             overlays: Vec::new(),
             opts,
-            rng,
-            now,
+            rng: None,
+            now: std::cell::OnceCell::new(),
             included: FastMap::default(),
             steps: 0,
             output: 0,
@@ -1517,11 +1512,19 @@ impl FuncCtx for Exec<'_> {
     }
 
     fn now(&self) -> DateTime<FixedOffset> {
-        self.now
+        *self.now.get_or_init(|| {
+            self.opts
+                .now
+                .unwrap_or_else(|| chrono::Local::now().fixed_offset())
+        })
     }
 
     fn rng(&mut self) -> &mut dyn RngCore {
-        &mut self.rng
+        let seed = self.opts.seed;
+        self.rng.get_or_insert_with(|| match seed {
+            Some(s) => rand_chacha::ChaCha8Rng::seed_from_u64(s),
+            None => rand_chacha::ChaCha8Rng::from_entropy(),
+        })
     }
 
     fn lint_mode(&self) -> bool {
