@@ -16,7 +16,8 @@
 //! Go's replacement-template expansion (`$1`, `${1}`, `$name` taking the longest run of word
 //! characters, `$$`) differs from Rust's, so it is implemented here.
 
-use regex::Regex;
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
 use regex_syntax::ast;
 
 use super::{Func, FuncCtx, FuncError, FuncResult};
@@ -361,6 +362,53 @@ fn explain(p: &str, fallback: &str) -> String {
     }
 }
 
+/// A compiled pattern: `regex`'s engine, configured as `regex::Regex` configures it, without
+/// the full DFA it builds for small patterns. That DFA is for matching long texts fast; a
+/// template matches short strings, and building it was three quarters of a compile (a tenth of
+/// some charts' render time).
+#[derive(Clone, Debug)]
+pub struct Regex(meta::Regex);
+
+impl Regex {
+    /// `None` when `translated` does not compile (the caller asks `regex` why).
+    fn new(translated: &str) -> Option<Regex> {
+        meta::Regex::builder()
+            .configure(meta::Config::new().dfa(false))
+            .syntax(regex_automata::util::syntax::Config::new().nest_limit(250))
+            .build(translated)
+            .ok()
+            .map(Regex)
+    }
+
+    /// Whether the pattern matches anywhere in `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+
+    /// The leftmost-first match in `text`.
+    fn find<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.0.find(text).map(|m| &text[m.range()])
+    }
+
+    /// The successive non-overlapping matches, as byte ranges of `text`.
+    fn find_iter<'r, 't>(
+        &'r self,
+        text: &'t str,
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + 'r
+    where
+        't: 'r,
+    {
+        self.0.find_iter(text).map(|m| m.range())
+    }
+
+    fn captures_iter<'r, 't>(&'r self, text: &'t str) -> impl Iterator<Item = Captures> + 'r
+    where
+        't: 'r,
+    {
+        self.0.captures_iter(text)
+    }
+}
+
 /// Compiles a Go regular expression. The error is Go's `regexp.Compile` error text.
 ///
 /// Charts call `regexMatch` and friends with the same few patterns over and over (once per
@@ -390,9 +438,14 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
 
 fn compile_uncached(pattern: &str) -> Result<Regex, String> {
     let translated = translate(pattern)?;
-    Regex::new(&translated).map_err(|e| match e {
-        regex::Error::CompiledTooBig(_) => go_err("expression too large", pattern),
-        other => explain(pattern, &other.to_string()),
+    Regex::new(&translated).ok_or_else(|| {
+        // Errors are rare: `regex` compiles the pattern again for its own error, which the
+        // explanation is written against.
+        match regex::Regex::new(&translated) {
+            Err(regex::Error::CompiledTooBig(_)) => go_err("expression too large", pattern),
+            Err(other) => explain(pattern, &other.to_string()),
+            Ok(_) => explain(pattern, "the pattern failed to compile"),
+        }
     })
 }
 
@@ -463,7 +516,7 @@ fn find_all(re: &Regex, text: &str, limit: i64) -> Vec<String> {
     };
     re.find_iter(text)
         .take(limit)
-        .map(|m| m.as_str().to_string())
+        .map(|m| text[m].to_string())
         .collect()
 }
 
@@ -486,11 +539,11 @@ fn split(re: &Regex, pattern: &str, text: &str, limit: i64) -> Vec<String> {
         if limit > 0 && parts.len() as i64 == limit - 1 {
             break;
         }
-        end = m.start();
-        if m.end() != 0 {
+        end = m.start;
+        if m.end != 0 {
             parts.push(text[beg..end].to_string());
         }
-        beg = m.end();
+        beg = m.end;
     }
     if end != text.len() {
         parts.push(text[beg..].to_string());
@@ -531,7 +584,7 @@ fn extract(t: &str) -> Option<(&str, Option<usize>, &str)> {
 }
 
 /// Go's `Regexp.ExpandString` for one match.
-fn expand(re: &Regex, caps: &regex::Captures<'_>, template: &str, out: &mut String) {
+fn expand(caps: &Captures, text: &str, template: &str, out: &mut String) {
     let mut t = template;
     while let Some(pos) = t.find('$') {
         out.push_str(&t[..pos]);
@@ -547,14 +600,11 @@ fn expand(re: &Regex, caps: &regex::Captures<'_>, template: &str, out: &mut Stri
         };
         t = rest;
         let group = match num {
-            Some(k) => caps.get(k),
-            None => re
-                .capture_names()
-                .position(|nm| nm == Some(name))
-                .and_then(|k| caps.get(k)),
+            Some(k) => caps.get_group(k),
+            None => caps.get_group_by_name(name),
         };
         if let Some(g) = group {
-            out.push_str(g.as_str());
+            out.push_str(&text[g.range()]);
         }
     }
     out.push_str(t);
@@ -567,7 +617,7 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Result<String, 
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for caps in re.captures_iter(text) {
-        let Some(m) = caps.get(0) else { continue };
+        let Some(m) = caps.get_match() else { continue };
         if out.len() > MAX_OUTPUT {
             return Err(FuncError::msg(format!(
                 "regexReplaceAll: result is too large (over {MAX_OUTPUT} bytes)"
@@ -577,7 +627,7 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Result<String, 
         if literal {
             out.push_str(repl);
         } else {
-            expand(re, &caps, repl, &mut out);
+            expand(&caps, text, repl, &mut out);
         }
         last = m.end();
     }
@@ -639,7 +689,7 @@ fn must_regex_find_all(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
 }
 
 fn find_first(re: &Regex, text: &str) -> Value {
-    Value::str(re.find(text).map(|m| m.as_str()).unwrap_or(""))
+    Value::str(re.find(text).unwrap_or(""))
 }
 
 /// `FindString` of a [`plain_literal`] pattern: the literal where it occurs, else "".
