@@ -366,7 +366,7 @@ fn explain(p: &str, fallback: &str) -> String {
 /// the full DFA it builds for small patterns. That DFA is for matching long texts fast; a
 /// template matches short strings, and building it was three quarters of a compile (a tenth of
 /// some charts' render time).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Regex(meta::Regex);
 
 impl Regex {
@@ -413,17 +413,20 @@ impl Regex {
 ///
 /// Charts call `regexMatch` and friends with the same few patterns over and over (once per
 /// object, per subchart), and compiling costs far more than matching, so results are cached.
-pub fn compile(pattern: &str) -> Result<Regex, String> {
+pub fn compile(pattern: &str) -> Result<Arc<Regex>, String> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     // Bounded so a template generating patterns cannot grow it without limit.
     const MAX: usize = 512;
-    static CACHE: OnceLock<Mutex<HashMap<String, Result<Regex, String>>>> = OnceLock::new();
+    // Shared, not cloned: a clone of a compiled pattern starts with empty search caches, which
+    // the lazy DFA then rebuilds state by state on every call.
+    type Compiled = Result<Arc<Regex>, String>;
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
         return hit;
     }
-    let r = compile_uncached(pattern);
+    let r = compile_uncached(pattern).map(Arc::new);
     if pattern.len() > 4096 {
         return r;
     }
@@ -479,7 +482,7 @@ fn go_quote(s: &str) -> String {
 }
 
 /// `regexp.MustCompile`'s panic text, which text/template reports as the call's error.
-fn must_compile(pattern: &str) -> Result<Regex, FuncError> {
+fn must_compile(pattern: &str) -> Result<Arc<Regex>, FuncError> {
     compile(pattern).map_err(|e| {
         let can_backquote = !pattern
             .chars()
@@ -701,7 +704,7 @@ fn regex_find(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
     if let Some(lit) = plain_literal(s(&a, 0)) {
         return Ok(find_literal(lit, s(&a, 1)));
     }
-    Ok(find_first(&must_compile(s(&a, 0))?, s(&a, 1)))
+    Ok(find_first(&*must_compile(s(&a, 0))?, s(&a, 1)))
 }
 
 fn must_regex_find(_: &mut dyn FuncCtx, a: Vec<Value>) -> FuncResult {
