@@ -289,20 +289,9 @@ fn read_chart_file(full: &Path, name: &str) -> Result<ChartFile, ChartError> {
             full.display()
         ))
     };
-    let mut data = vec![0u8; size as usize];
-    // The size from fstat is the file as read: reading up to it saves the call that would
-    // confirm the end. A file that reports no size (procfs) is read to its end.
-    let mut got = 0;
-    while got < data.len() {
-        match f.read(&mut data[got..]) {
-            Ok(0) => break,
-            Ok(k) => got += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(read_err(e)),
-        }
-    }
-    data.truncate(got);
     if size == 0 {
+        // A file that reports no size (procfs) is read to its end.
+        let mut data = Vec::new();
         (&mut f)
             .take(MAX_FILE_SIZE + 1)
             .read_to_end(&mut data)
@@ -310,10 +299,34 @@ fn read_chart_file(full: &Path, name: &str) -> Result<ChartFile, ChartError> {
         if data.len() as u64 > MAX_FILE_SIZE {
             return Err(too_big());
         }
+        return Ok(ChartFile {
+            name: name.to_string(),
+            data: Arc::from(strip_bom(data)),
+        });
+    }
+    // Read straight into the shared buffer the chart keeps (one allocation, one copy from the
+    // kernel): chart files are most of the memory a render touches.
+    let mut data: Arc<[u8]> = std::iter::repeat_n(0u8, size as usize).collect();
+    let mut got = 0;
+    if let Some(buf) = Arc::get_mut(&mut data) {
+        // The size from fstat is the file as read: reading up to it saves the call that
+        // would confirm the end.
+        while got < buf.len() {
+            match f.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_err(e)),
+            }
+        }
+    }
+    if got < data.len() || data.starts_with(BOM) {
+        let kept = &data[..got];
+        data = Arc::from(kept.strip_prefix(BOM).unwrap_or(kept));
     }
     Ok(ChartFile {
         name: name.to_string(),
-        data: Arc::from(strip_bom(data)),
+        data,
     })
 }
 

@@ -62,6 +62,19 @@ pub struct ChartFile {
     pub data: Arc<[u8]>,
 }
 
+impl ChartFile {
+    /// The contents as text, sharing their allocation when they are valid UTF-8 (as they nearly
+    /// always are); invalid sequences become U+FFFD in a copy.
+    pub fn text(&self) -> Arc<str> {
+        match std::str::from_utf8(&self.data) {
+            // SAFETY: the bytes were just checked to be UTF-8, and `str` has the layout of
+            // `[u8]`; the pointer comes from `Arc::into_raw` of the same element type's size.
+            Ok(_) => unsafe { Arc::from_raw(Arc::into_raw(Arc::clone(&self.data)) as *const str) },
+            Err(_) => Arc::from(String::from_utf8_lossy(&self.data).as_ref()),
+        }
+    }
+}
+
 /// A loaded chart: helm's `chart.Chart`.
 #[derive(Clone, Debug, Default)]
 pub struct Chart {

@@ -314,7 +314,7 @@ fn build(
         units.push(RenderUnit {
             template: template_value(&name, &base_path),
             name,
-            text: Arc::from(super::load::utf8_text(&t.data).as_ref()),
+            text: t.text(),
             context: context.clone(),
         });
     }
@@ -341,7 +341,7 @@ pub fn template_sources(ch: &Chart) -> Vec<(String, Arc<str>)> {
         }
         for t in &ch.templates {
             if let Some(name) = unit_name(ch, full_path, t) {
-                out.push((name, Arc::from(super::load::utf8_text(&t.data).as_ref())));
+                out.push((name, t.text()));
             }
         }
     }

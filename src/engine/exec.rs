@@ -144,7 +144,7 @@ impl TemplateSet {
         // Below 64 KiB of text a thread costs more than it saves.
         let parsed = crate::par::map_ordered(&missing, total, 64 * 1024, |&i| {
             let (name, text) = files[i];
-            Self::parse_file(name, text, major)
+            super::parser::parse(name, name, text, &|n| has_function_in(n, major))
         });
         for (i, r) in missing.into_iter().zip(parsed) {
             ready[i] = Some(r);
@@ -159,8 +159,8 @@ impl TemplateSet {
 
     /// Parses one file as [`TemplateSet::add`] would for helm `major`, without adding it: the
     /// result depends on nothing else, so it may be computed ahead, on any thread.
-    pub fn parse_file(name: &str, text: &str, major: u32) -> Parsed {
-        super::parser::parse(name, name, text, &|n| has_function_in(n, major))
+    pub fn parse_file(name: &str, text: &Arc<str>, major: u32) -> Parsed {
+        super::parser::parse_shared(name, name, Arc::clone(text), &|n| has_function_in(n, major))
     }
 
     /// Whether a template called `name` exists.

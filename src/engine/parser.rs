@@ -15,7 +15,16 @@ pub fn parse(
     text: &str,
     has_func: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Tree>, Error> {
-    let text: Arc<str> = Arc::from(text);
+    parse_shared(name, parse_name, Arc::from(text), has_func)
+}
+
+/// [`parse`] of text the caller already holds shared, which the trees then share too.
+pub fn parse_shared(
+    name: &str,
+    parse_name: &str,
+    text: Arc<str>,
+    has_func: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Tree>, Error> {
     let parse_name: Arc<str> = Arc::from(parse_name);
     let lexed = lex(&text);
     let mut p = Parser {
