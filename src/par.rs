@@ -20,20 +20,25 @@ where
     }
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
     let f = &f;
+    // Items are handed out one at a time from a shared counter, so a thread that starts late
+    // (an idle core can take milliseconds to wake) just takes fewer: the calling thread never
+    // waits on work nobody has started.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = &next;
+    let work = move || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
     std::thread::scope(|s| {
-        // Interleaved so each thread gets a similar mix of large and small items.
-        let handles: Vec<_> = (1..threads)
-            .map(|k| {
-                s.spawn(move || {
-                    (k..items.len())
-                        .step_by(threads)
-                        .map(|i| (i, f(&items[i])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for i in (0..items.len()).step_by(threads) {
-            slots[i] = Some(f(&items[i]));
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        for (i, r) in work() {
+            slots[i] = Some(r);
         }
         for h in handles {
             if let Ok(done) = h.join() {
