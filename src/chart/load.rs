@@ -48,11 +48,21 @@ pub fn locate_chart(name: &str) -> Result<PathBuf, ChartError> {
 /// Loads the chart at `path` (a directory or a `.tgz`), as `helm template PATH` does after
 /// locating it. Errors carry helm's messages, with absolute file paths where helm has them.
 pub fn load_chart(path: &Path) -> Result<Chart, ChartError> {
+    load_chart_observed(path, &mut |_| {})
+}
+
+/// [`load_chart`], showing `seen` a chart directory's files as soon as they are read, before
+/// the chart is built from them (rendering starts parsing templates then). `seen` is not
+/// called for archives.
+pub fn load_chart_observed(
+    path: &Path,
+    seen: &mut dyn FnMut(&[ChartFile]),
+) -> Result<Chart, ChartError> {
     let abs = std::path::absolute(path).map_err(|e| ChartError(e.to_string()))?;
     let meta = std::fs::metadata(&abs)
         .map_err(|e| ChartError(format!("stat {}: {}", path.display(), go_io_error(&e))))?;
     if meta.is_dir() {
-        load_dir(&abs)
+        load_dir(&abs, seen)
     } else {
         let data = read_limited(&abs, MAX_CHART_SIZE)?;
         ensure_archive(&abs.to_string_lossy(), &data)?;
@@ -126,7 +136,7 @@ fn ensure_archive(name: &str, data: &[u8]) -> Result<(), ChartError> {
 
 /// Loads a chart directory: walks it in lexical order, following symlinks as helm does,
 /// skipping `.helmignore`d paths (plus the default `templates/.?*`).
-pub fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
+pub fn load_dir(dir: &Path, seen: &mut dyn FnMut(&[ChartFile])) -> Result<Chart, ChartError> {
     let chart_yaml = dir.join("Chart.yaml");
     let raw = std::fs::read(&chart_yaml).map_err(|e| {
         ChartError(format!(
@@ -144,7 +154,9 @@ pub fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
         rules = Rules::parse(&utf8_text(&text)).map_err(ChartError)?;
     }
     rules.add_defaults();
-    load_files(walk(dir, &rules)?)
+    let files = walk(dir, &rules)?;
+    seen(&files);
+    load_files(files)
 }
 
 /// helm's top-level loader reads Chart.yaml's apiVersion first to choose a chart format.

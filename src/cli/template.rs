@@ -8,10 +8,10 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use crate::chart::load::read_user_file;
+use crate::chart::locate_chart;
 use crate::chart::objects::{KubeVersion, ReleaseOptions};
 use crate::chart::prepare::{prepare, RenderOptions};
 use crate::chart::values::ValueOptions;
-use crate::chart::{load_chart, locate_chart};
 use crate::engine::ExecOptions;
 use crate::render::{self, CrdFile, OutputOptions};
 
@@ -268,11 +268,18 @@ pub fn render_files(args: &TemplateArgs) -> Result<Rendered, Outcome> {
         Ok(v) => v,
         Err(e) => return Err(Outcome::error(e)),
     };
-    let chart = match locate_chart(&chart_ref).and_then(|p| load_chart(&p)) {
+    // Templates start parsing as soon as the chart's files are read.
+    let mut early = None;
+    let loaded = locate_chart(&chart_ref).and_then(|p| {
+        crate::chart::load::load_chart_observed(&p, &mut |files| {
+            early = Some(render::ahead::ParseAhead::start_files(files, h))
+        })
+    });
+    let chart = match loaded {
         Ok(c) => c,
         Err(e) => return Err(Outcome::error(e.0)),
     };
-    let ahead = render::ahead::ParseAhead::start(&chart, h);
+    let ahead = early.unwrap_or_else(|| render::ahead::ParseAhead::start(&chart, h));
     if !args.skip_schema_validation {
         crate::chart::schema::warm(&chart);
     }

@@ -1,24 +1,29 @@
-//! Parsing templates ahead: on another thread, while the main thread prepares values.
+//! Parsing templates ahead: on another thread, while the main thread loads values and prepares
+//! the render.
 //!
-//! A template's parse depends only on its name, its text and the helm version, all known once
-//! the chart is loaded; which templates render (and under which names) is known only after
-//! dependency processing. So every template the chart carries is parsed speculatively, under
-//! the name it has when no alias renames its subchart. When the units are known, the main thread
-//! helps with whatever is left, then takes each parse whose name and text match a unit's, and
-//! parses the rest (aliased subcharts) itself. Parses of dropped subcharts go unused.
+//! A template's parse depends only on its text and the helm version; its name only labels the
+//! trees. Which templates render, and under which names, is known only after dependency
+//! processing. So every template file is parsed as soon as it is read, under a provisional
+//! name, and matched to its unit later by its text (the unit's text is the same allocation the
+//! file was read into), the trees then taking the unit's name. The main thread helps with what
+//! is left once the units are known, and parses what found no match (templates of archived
+//! subcharts, units whose text was not valid UTF-8) itself. Parses of dropped subcharts go
+//! unused.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::chart::prepare::{template_sources, RenderUnit};
-use crate::chart::Chart;
+use crate::chart::{Chart, ChartFile};
 use crate::engine::{Error, Parsed, TemplateSet};
 
 /// Below this much template text a thread costs more than it saves.
 const MIN_TEXT: usize = 64 * 1024;
 
 struct Work {
+    /// Provisional names and texts.
     sources: Vec<(String, Arc<str>)>,
     helm_major: u32,
     /// The next source to parse; past the end once all are taken (or the work is abandoned).
@@ -48,23 +53,51 @@ pub struct ParseAhead {
     handle: Option<JoinHandle<()>>,
 }
 
+/// Whether a chart file's path (from the chart root) is a template of the chart or of a
+/// subchart directory: `templates/…`, `charts/<name>/templates/…`, and so on down.
+fn is_template_path(mut path: &str) -> bool {
+    loop {
+        if let Some(rest) = path.strip_prefix("templates/") {
+            return !rest.is_empty();
+        }
+        let Some(rest) = path.strip_prefix("charts/") else {
+            return false;
+        };
+        let Some((_, rest)) = rest.split_once('/') else {
+            return false;
+        };
+        path = rest;
+    }
+}
+
 impl ParseAhead {
-    /// Starts parsing `chart`'s templates on a new thread, when there are enough of them to pay
-    /// for one.
-    pub fn start(chart: &Chart, helm_major: u32) -> ParseAhead {
-        Self::start_above(chart, helm_major, MIN_TEXT)
+    /// Starts parsing the templates among a chart's files, as read from its directory (before
+    /// the chart is built from them), on a new thread.
+    pub fn start_files(files: &[ChartFile], helm_major: u32) -> ParseAhead {
+        let sources = files
+            .iter()
+            .filter(|f| is_template_path(&f.name))
+            .map(|f| (f.name.clone(), f.text()))
+            .collect();
+        Self::start_sources(sources, helm_major, MIN_TEXT)
     }
 
-    fn start_above(chart: &Chart, helm_major: u32, min_text: usize) -> ParseAhead {
+    /// Starts parsing a loaded chart's templates on a new thread.
+    pub fn start(chart: &Chart, helm_major: u32) -> ParseAhead {
+        Self::start_sources(template_sources(chart), helm_major, MIN_TEXT)
+    }
+
+    fn start_sources(
+        sources: Vec<(String, Arc<str>)>,
+        helm_major: u32,
+        min_text: usize,
+    ) -> ParseAhead {
         let idle = ParseAhead {
             work: None,
             handle: None,
         };
-        if crate::par::cores() < 2 {
-            return idle;
-        }
-        let sources = template_sources(chart);
-        if sources.iter().map(|(_, t)| t.len()).sum::<usize>() < min_text {
+        if crate::par::cores() < 2 || sources.iter().map(|(_, t)| t.len()).sum::<usize>() < min_text
+        {
             return idle;
         }
         let work = Arc::new(Work {
@@ -94,20 +127,18 @@ impl ParseAhead {
                 // The worker is at most one parse behind; a panic there leaves its slot
                 // empty, and that file is parsed again below.
                 let _ = handle.join();
-                let index: std::collections::HashMap<&str, usize> = work
+                let by_text: HashMap<(*const u8, usize), usize> = work
                     .sources
                     .iter()
                     .enumerate()
-                    .map(|(i, (n, _))| (n.as_str(), i))
+                    .map(|(i, (_, t))| ((t.as_ptr(), t.len()), i))
                     .collect();
                 ready = order
                     .iter()
                     .map(|u| {
-                        let i = *index.get(u.name.as_str())?;
-                        if *work.sources[i].1 != *u.text {
-                            return None;
-                        }
-                        work.done[i].lock().ok()?.take()
+                        let i = *by_text.get(&(u.text.as_ptr(), u.text.len()))?;
+                        let trees = work.done[i].lock().ok()?.take()?.ok()?;
+                        renamed(trees, &work.sources[i].0, &u.name).map(Ok)
                     })
                     .collect();
             }
@@ -122,6 +153,33 @@ impl ParseAhead {
     }
 }
 
+/// The trees of a file parsed as `provisional`, relabelled as the file `name`: the main tree
+/// (parsed last) takes the name, every tree the file name. `None` when a `define` in the file
+/// bears either name, where the parse itself may depend on the name.
+fn renamed(
+    mut trees: Vec<crate::engine::ast::Tree>,
+    provisional: &str,
+    name: &str,
+) -> Option<Vec<crate::engine::ast::Tree>> {
+    if provisional == name {
+        return Some(trees);
+    }
+    let (main, defines) = trees.split_last_mut()?;
+    if main.name != provisional
+        || defines
+            .iter()
+            .any(|t| t.name == provisional || t.name == name)
+    {
+        return None;
+    }
+    let file: Arc<str> = Arc::from(name);
+    main.name = name.to_string();
+    for t in trees.iter_mut() {
+        t.parse_name = Arc::clone(&file);
+    }
+    Some(trees)
+}
+
 impl Drop for ParseAhead {
     /// An unfinished render (an error before parsing) stops the worker after its current file.
     fn drop(&mut self) {
@@ -134,7 +192,7 @@ impl Drop for ParseAhead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::load::load_chart;
+    use crate::chart::load::{load_chart, load_chart_observed};
     use crate::chart::prepare::{prepare, RenderOptions};
     use crate::engine::ExecOptions;
     use crate::render::chart::{execute_units, helm_order, parse_units};
@@ -173,23 +231,58 @@ mod tests {
                 ("charts/extra/templates/c.yaml", "c: {{ if }}\n"),
             ],
         );
-        let chart = load_chart(dir.path()).unwrap();
+        // Parsed from the files as read (provisional names), and from the loaded chart.
+        let mut files = Vec::new();
+        let chart = load_chart_observed(dir.path(), &mut |f| files = f.to_vec()).unwrap();
         let prepared = prepare(&chart, &RenderOptions::default()).unwrap();
         let order = helm_order(&prepared.units);
-        let ahead = ParseAhead::start_above(&chart, 4, 0);
-        assert!(ahead.work.is_some() || crate::par::cores() < 2);
-        let with_ahead = ahead.finish(&order, 4).unwrap();
         let in_place = parse_units(&order, 4).unwrap();
-        assert_eq!(with_ahead.names(), in_place.names());
         let opts = ExecOptions::default();
-        let a = execute_units(&with_ahead, &order, &opts).unwrap();
-        let b = execute_units(&in_place, &order, &opts).unwrap();
-        assert_eq!(a, b);
+        let expected = execute_units(&in_place, &order, &opts).unwrap();
         assert_eq!(
-            a.get("top/charts/renamed/templates/b.yaml")
+            expected
+                .get("top/charts/renamed/templates/b.yaml")
                 .map(String::as_str),
             Some("b: top top/charts/renamed/templates/b.yaml\n")
         );
+        let sources_of_files: Vec<(String, Arc<str>)> = files
+            .iter()
+            .filter(|f| is_template_path(&f.name))
+            .map(|f| (f.name.clone(), f.text()))
+            .collect();
+        assert_eq!(sources_of_files.len(), 5);
+        for sources in [sources_of_files, template_sources(&chart)] {
+            let ahead = ParseAhead::start_sources(sources, 4, 0);
+            assert!(ahead.work.is_some() || crate::par::cores() < 2);
+            let with_ahead = ahead.finish(&order, 4).unwrap();
+            assert_eq!(with_ahead.names(), in_place.names());
+            assert_eq!(execute_units(&with_ahead, &order, &opts).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn template_paths() {
+        assert!(is_template_path("templates/a.yaml"));
+        assert!(is_template_path("charts/x/templates/_h.tpl"));
+        assert!(is_template_path("charts/x/charts/y/templates/sub/c.yaml"));
+        assert!(!is_template_path("templates/"));
+        assert!(!is_template_path("values.yaml"));
+        assert!(!is_template_path("files/templates/a"));
+        assert!(!is_template_path("charts/x.tgz"));
+        assert!(!is_template_path("charts/x/values.yaml"));
+    }
+
+    /// A file that defines a template under its own final name is parsed again under that
+    /// name, so the clash is judged as without parsing ahead.
+    #[test]
+    fn a_define_named_like_its_file_is_parsed_again() {
+        let text: Arc<str> = Arc::from("{{ define \"top/templates/a.yaml\" }}x{{ end }}y");
+        let trees = TemplateSet::parse_file("templates/a.yaml", &text, 4).unwrap();
+        assert!(renamed(trees, "templates/a.yaml", "top/templates/a.yaml").is_none());
+        let trees = TemplateSet::parse_file("templates/a.yaml", &text, 4).unwrap();
+        let ok = renamed(trees, "templates/a.yaml", "top/templates/b.yaml").unwrap();
+        assert_eq!(ok.last().unwrap().name, "top/templates/b.yaml");
+        assert!(ok.iter().all(|t| &*t.parse_name == "top/templates/b.yaml"));
     }
 
     /// A parse error in a rendered file is reported as without parsing ahead.
@@ -207,7 +300,7 @@ mod tests {
         let chart = load_chart(dir.path()).unwrap();
         let prepared = prepare(&chart, &RenderOptions::default()).unwrap();
         let order = helm_order(&prepared.units);
-        let ahead = ParseAhead::start_above(&chart, 4, 0);
+        let ahead = ParseAhead::start_sources(template_sources(&chart), 4, 0);
         let e1 = ahead.finish(&order, 4).err().unwrap();
         let e2 = parse_units(&order, 4).err().unwrap();
         assert_eq!(e1.to_string(), e2.to_string());
