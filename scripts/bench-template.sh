@@ -16,31 +16,38 @@ command -v python3 > /dev/null || { echo "bench-template: needs python3" >&2; ex
 cargo build --release --quiet
 ours=target/release/posthog-charttest
 
-measure() { # command... -> "median_seconds max_kb"
+measure() { # runs helm_cmd... -- ours_cmd... -> "helm_median helm_max_kb ours_median ours_max_kb"
   # Each run is spawned directly and reaped with wait4: wall time from the monotonic clock
   # around spawn and reap, peak memory from the child's rusage. (GNU time rounds to 10 ms, too
   # coarse here, and timing from a shell adds its own fork and clock reading to every run.)
-  python3 - "$runs" "$@" <<'PY'
+  # helm and ours alternate run by run, so both meet the same machine: on a shared VM the
+  # speed of a whole batch drifts by a third between batches.
+  python3 - "$@" <<'PY'
 import os, sys, time
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
+runs = int(sys.argv[1])
+sep = sys.argv.index("--")
+cmds = [sys.argv[2:sep], sys.argv[sep + 1:]]
 devnull = os.open(os.devnull, os.O_WRONLY)
 fa = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
-times, peak = [], 0
+times, peaks = [[], []], [0, 0]
 for _ in range(runs):
-    t0 = time.perf_counter()
-    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=fa)
-    _, _, ru = os.wait4(pid, 0)
-    times.append(time.perf_counter() - t0)
-    peak = max(peak, ru.ru_maxrss)
-times.sort()
-print(f"{times[(len(times) - 1) // 2]:.4f} {peak}")
+    for k, cmd in enumerate(cmds):
+        t0 = time.perf_counter()
+        pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=fa)
+        _, _, ru = os.wait4(pid, 0)
+        times[k].append(time.perf_counter() - t0)
+        peaks[k] = max(peaks[k], ru.ru_maxrss)
+out = []
+for k in range(2):
+    t = sorted(times[k])
+    out += [f"{t[(len(t) - 1) // 2]:.4f}", str(peaks[k])]
+print(" ".join(out))
 PY
 }
 
 printf '%-12s %-22s %-22s %s\n' chart helm posthog-charttest "time ratio, memory ratio"
 for chart in prometheus kafka; do
-  read -r ht hm < <(measure "$helm" template rel "$corpus/$chart")
-  read -r ot om < <(measure "$ours" template rel "$corpus/$chart")
+  read -r ht hm ot om < <(measure "$runs" "$helm" template rel "$corpus/$chart" -- "$ours" template rel "$corpus/$chart")
   ratio=$(awk -v h="$ht" -v o="$ot" 'BEGIN { if (o > 0) printf "%.1fx faster", h / o; else print "n/a" }')
   mem=$(awk -v h="$hm" -v o="$om" 'BEGIN { printf "%.2f of the memory", o / h }')
   printf '%-12s %-22s %-22s %s\n' "$chart" "${ht}s ${hm}KB" "${ot}s ${om}KB" "$ratio, $mem"
