@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
-use super::semver_syntax::{self as syntax, ConstraintVersion};
+use super::semver_syntax::{self as syntax, build_regex, ConstraintVersion, CV};
 use super::{Func, FuncCtx, FuncError, FuncResult};
 use crate::engine::value::{Object, Sig, Ty, Value};
 use crate::gofunc;
@@ -44,14 +44,6 @@ pub struct Version {
 
 const NUM: &str = "0123456789";
 const ALLOWED: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789";
-
-// Go's `\s` is ASCII `[\t\n\f\r ]`; Rust's is Unicode, so it is written out.
-const WS: &str = r"[\t\n\f\r ]";
-const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
-
-fn build_regex(p: &str) -> Regex {
-    Regex::new(&p.replace(r"\s", WS)).expect("static semver regex")
-}
 
 /// The library's range expression (`1.2 - 1.4`). It is the one expression still compiled, and
 /// only for constraints that may hold a range.
@@ -500,94 +492,6 @@ fn semver_compare_fn(ctx: &mut dyn FuncCtx, args: Vec<Value>) -> FuncResult {
 mod tests {
     use super::*;
 
-    /// The library's expressions, which `semver_syntax` matches by hand.
-    mod oracle {
-        use super::super::{build_regex, CV};
-        use regex::Regex;
-        use std::sync::OnceLock;
-
-        const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
-
-        pub struct Regexes {
-            pub loose: Regex,
-            pub constraint: Regex,
-            pub find: Regex,
-            pub valid: Regex,
-        }
-
-        pub fn get() -> &'static Regexes {
-            static R: OnceLock<Regexes> = OnceLock::new();
-            R.get_or_init(|| Regexes {
-                loose: build_regex(
-                    r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
-                ),
-                constraint: build_regex(&format!(r"^\s*({OPS})\s*({CV})\s*$")),
-                find: build_regex(&format!(r"({OPS})\s*({CV})")),
-                valid: build_regex(&format!(
-                    r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
-                )),
-            })
-        }
-    }
-
-    /// What the expressions say of `s`, in the shape `semver_syntax` answers in.
-    fn by_regex(s: &str) -> (Option<String>, Option<Vec<String>>) {
-        let r = oracle::get();
-        let g = |c: &regex::Captures<'_>, i: usize| c.get(i).map(|m| m.as_str().to_string());
-        let loose = r.loose.captures(s).map(|c| {
-            format!(
-                "{:?} {:?} {:?} {:?} {:?}",
-                g(&c, 1).unwrap_or_default(),
-                g(&c, 2).map(|m| m[1..].to_string()),
-                g(&c, 3).map(|m| m[1..].to_string()),
-                g(&c, 5).unwrap_or_default(),
-                g(&c, 8).unwrap_or_default()
-            )
-        });
-        let cv = |c: &regex::Captures<'_>, base: usize| {
-            format!(
-                "{:?} {:?} {:?} {:?} {:?} {:?}",
-                g(c, base - 1).unwrap_or_default(),
-                g(c, base).unwrap_or_default(),
-                g(c, base + 1).unwrap_or_default(),
-                g(c, base + 2).unwrap_or_default(),
-                g(c, base + 3).unwrap_or_default(),
-                g(c, base + 4).unwrap_or_default()
-            )
-        };
-        let terms = r.valid.is_match(s).then(|| {
-            r.find
-                .find_iter(s)
-                .map(|m| {
-                    let caps = r
-                        .constraint
-                        .captures(m.as_str())
-                        .expect("a found term parses");
-                    cv(&caps, 2)
-                })
-                .collect()
-        });
-        (loose, terms)
-    }
-
-    fn by_hand(s: &str) -> (Option<String>, Option<Vec<String>>) {
-        let loose = syntax::loose_version(s).map(|v| {
-            format!(
-                "{:?} {:?} {:?} {:?} {:?}",
-                v.major, v.minor, v.patch, v.pre, v.metadata
-            )
-        });
-        let cv = |op: &str, v: ConstraintVersion<'_>| {
-            format!(
-                "{:?} {:?} {:?} {:?} {:?} {:?}",
-                op, v.whole, v.major, v.minor, v.patch, v.pre
-            )
-        };
-        let terms =
-            syntax::constraint_terms(s).map(|ts| ts.into_iter().map(|(op, v)| cv(op, v)).collect());
-        (loose, terms)
-    }
-
     /// Every string of up to four characters over an alphabet that reaches every branch of the
     /// expressions, plus random longer ones: the hand matchers must answer as the expressions.
     #[test]
@@ -598,7 +502,11 @@ mod tests {
         ];
         let mut checked = 0usize;
         let mut check = |s: &str| {
-            assert_eq!(by_hand(s), by_regex(s), "{s:?}");
+            assert_eq!(
+                syntax::oracle::by_hand(s),
+                syntax::oracle::by_regex(s),
+                "{s:?}"
+            );
             assert!(
                 syntax::may_hold_range(s) || !range_regex().is_match(s),
                 "{s:?}: a range the prefilter missed"

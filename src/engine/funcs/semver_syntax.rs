@@ -6,8 +6,21 @@
 //! Each function here answers exactly what its expression would, groups included. The
 //! expressions are simple enough for that to hold by construction: every optional part opens
 //! with a character that cannot continue the part before it, so a greedy scan finds the only
-//! match there is. `semver.rs`'s tests keep the expressions as an oracle and compare the two on
-//! every short string over the characters that matter.
+//! match there is. [`oracle`] keeps the expressions; `semver.rs`'s tests compare the two on every
+//! short string over the characters that matter, and the `semver` fuzz target on any input.
+
+use regex::Regex;
+
+/// Go's `\s` is ASCII `[\t\n\f\r ]`; Rust's is Unicode, so it is written out.
+const WS: &str = r"[\t\n\f\r ]";
+
+/// The library's constraint version expression.
+pub const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+
+/// Compiles one of the library's expressions, spelling out Go's `\s`.
+pub fn build_regex(p: &str) -> Regex {
+    Regex::new(&p.replace(r"\s", WS)).expect("static semver regex")
+}
 
 /// The parts of a version matched by the loose version expression
 /// `^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-(PRE))?(\+(META))?$`, each without its separator.
@@ -190,4 +203,101 @@ pub fn may_hold_range(c: &str) -> bool {
     c.as_bytes()
         .windows(3)
         .any(|w| w[1] == b'-' && is_space(w[0]) && is_space(w[2]))
+}
+
+/// The library's expressions, which this module matches by hand: the oracle the unit tests
+/// and the `semver` fuzz target compare it with.
+#[doc(hidden)]
+pub mod oracle {
+    use super::{build_regex, ConstraintVersion, CV};
+    use regex::Regex;
+    use std::sync::OnceLock;
+
+    const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+
+    /// The expressions, compiled.
+    pub struct Regexes {
+        /// `NewVersion`'s loose version expression.
+        pub loose: Regex,
+        /// `parseConstraint`'s expression for one constraint.
+        pub constraint: Regex,
+        /// `NewConstraint`'s expression finding each constraint of an alternative.
+        pub find: Regex,
+        /// `NewConstraint`'s validation of an alternative.
+        pub valid: Regex,
+    }
+
+    /// The expressions, compiled once.
+    pub fn get() -> &'static Regexes {
+        static R: OnceLock<Regexes> = OnceLock::new();
+        R.get_or_init(|| Regexes {
+            loose: build_regex(
+                r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
+            ),
+            constraint: build_regex(&format!(r"^\s*({OPS})\s*({CV})\s*$")),
+            find: build_regex(&format!(r"({OPS})\s*({CV})")),
+            valid: build_regex(&format!(
+                r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
+            )),
+        })
+    }
+
+    /// What the expressions say of `s`, in the shape `semver_syntax` answers in.
+    pub fn by_regex(s: &str) -> (Option<String>, Option<Vec<String>>) {
+        let r = get();
+        let g = |c: &regex::Captures<'_>, i: usize| c.get(i).map(|m| m.as_str().to_string());
+        let loose = r.loose.captures(s).map(|c| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                g(&c, 1).unwrap_or_default(),
+                g(&c, 2).map(|m| m[1..].to_string()),
+                g(&c, 3).map(|m| m[1..].to_string()),
+                g(&c, 5).unwrap_or_default(),
+                g(&c, 8).unwrap_or_default()
+            )
+        });
+        let cv = |c: &regex::Captures<'_>, base: usize| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                g(c, base - 1).unwrap_or_default(),
+                g(c, base).unwrap_or_default(),
+                g(c, base + 1).unwrap_or_default(),
+                g(c, base + 2).unwrap_or_default(),
+                g(c, base + 3).unwrap_or_default(),
+                g(c, base + 4).unwrap_or_default()
+            )
+        };
+        let terms = r.valid.is_match(s).then(|| {
+            r.find
+                .find_iter(s)
+                .map(|m| {
+                    let caps = r
+                        .constraint
+                        .captures(m.as_str())
+                        .expect("a found term parses");
+                    cv(&caps, 2)
+                })
+                .collect()
+        });
+        (loose, terms)
+    }
+
+    /// What the hand matchers say of `s`, in the same shape as [`by_regex`].
+    pub fn by_hand(s: &str) -> (Option<String>, Option<Vec<String>>) {
+        let loose = super::loose_version(s).map(|v| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                v.major, v.minor, v.patch, v.pre, v.metadata
+            )
+        });
+        let cv = |op: &str, v: ConstraintVersion<'_>| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                op, v.whole, v.major, v.minor, v.patch, v.pre
+            )
+        };
+        let terms =
+            super::constraint_terms(s).map(|ts| ts.into_iter().map(|(op, v)| cv(op, v)).collect());
+        (loose, terms)
+    }
 }
