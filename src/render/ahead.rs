@@ -143,13 +143,7 @@ impl ParseAhead {
                     .collect();
             }
         }
-        let mut set = TemplateSet::for_helm(helm_major);
-        let files: Vec<(&str, &str)> = order
-            .iter()
-            .map(|u| (u.name.as_str(), u.text.as_ref()))
-            .collect();
-        set.add_all_parsed(&files, ready)?;
-        Ok(set)
+        crate::render::chart::parse_units_with(order, helm_major, ready)
     }
 }
 

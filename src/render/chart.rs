@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::chart::prepare::{Prepared, RenderUnit};
 use crate::engine::{
-    strip_no_value, strip_no_value_traced, Error, ExecOptions, TemplateSet, Trace, Value,
+    strip_no_value, strip_no_value_traced, Error, ExecOptions, Parsed, TemplateSet, Trace, Value,
 };
 
 /// helm's parse and execution order: by number of `/` ascending, then lexicographically, then
@@ -23,12 +23,22 @@ pub fn helm_order(units: &[RenderUnit]) -> Vec<&RenderUnit> {
 
 /// Parses templates, already in helm's order, into one set.
 pub fn parse_units(order: &[&RenderUnit], helm_major: u32) -> Result<TemplateSet, Error> {
+    parse_units_with(order, helm_major, Vec::new())
+}
+
+/// [`parse_units`] where `ready[i]`, when present and `Some`, is `order[i]`'s parse already
+/// made (see [`crate::render::ahead`]).
+pub fn parse_units_with(
+    order: &[&RenderUnit],
+    helm_major: u32,
+    ready: Vec<Option<Parsed>>,
+) -> Result<TemplateSet, Error> {
     let mut set = TemplateSet::for_helm(helm_major);
     let files: Vec<(&str, &str)> = order
         .iter()
         .map(|u| (u.name.as_str(), u.text.as_ref()))
         .collect();
-    set.add_all(&files)?;
+    set.add_all_parsed(&files, ready)?;
     Ok(set)
 }
 
