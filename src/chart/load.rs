@@ -303,11 +303,8 @@ fn read_chart_file(full: &Path, name: &str) -> Result<ChartFile, ChartError> {
     };
     if size == 0 {
         // A file that reports no size (procfs) is read to its end.
-        let mut data = Vec::new();
-        (&mut f)
-            .take(MAX_FILE_SIZE + 1)
-            .read_to_end(&mut data)
-            .map_err(read_err)?;
+        let data = read_limited(full, MAX_FILE_SIZE)
+            .map_err(|e| ChartError(format!("error reading {name}: {e}")))?;
         if data.len() as u64 > MAX_FILE_SIZE {
             return Err(too_big());
         }
